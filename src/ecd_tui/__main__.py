@@ -1,0 +1,3 @@
+from ecd_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,245 @@
+"""The ``ecd-tui`` command: the app, and the same services without a screen.
+
+Every subcommand goes through the same services as the screens, so a message queued
+here is checked by the same rules as one queued from the Dashboard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from ecd_tui import __version__
+from ecd_tui.config import Config, ConfigError, load_config
+
+log = logging.getLogger("ecd_tui.cli")
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+class CommandError(Exception):
+    """A command that cannot go on; the text is printed as is and the exit status is 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ecd-tui", description="Send one-off messages to clients from the terminal.")
+    parser.add_argument("--version", action="version", version=f"ecd-tui {__version__}")
+    parser.add_argument("--db", type=Path, help="database file to use (default: ecd-tui.sqlite3 in the user data dir)")
+    parser.add_argument("--config", type=Path, help="TOML config file (default: user config dir, then /etc/ecd-tui/config.toml)")
+    parser.add_argument("--demo", action="store_true", help="use the demo database with sandbox delivery")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser("run", help="open the app (the default)")
+    commands.add_parser("demo", help="open the app on a demo database with a fictional agency; nothing leaves this machine")
+
+    send = commands.add_parser("send", help="queue a message, as the Send a Message form does")
+    send.add_argument("--to", action="append", required=True, metavar="VALUE", help="phone number or email address; repeat for several")
+    send.add_argument("--subject", default="", help="subject; leads the body of a text")
+    send.add_argument("--message", required=True, help="the message text")
+    when = send.add_mutually_exclusive_group()
+    when.add_argument("--now", action="store_true", help="send at once, skipping the review delay (needs Send Without Delay)")
+    when.add_argument("--at", metavar="TIME", help="send at this time in the agency's time zone, e.g. '2026-12-07 09:30'")
+
+    messages = commands.add_parser("messages", help="list the messages")
+    messages.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    dispatch = commands.add_parser("dispatch", help="run the dispatcher without the app")
+    dispatch.add_argument("--until-idle", action="store_true", help="exit once nothing is due or in flight")
+    dispatch.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS", help="with --until-idle, give up after this many seconds (default 300)")
+
+    sandbox = commands.add_parser("sandbox", help="the sandbox carrier and mail server")
+    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="SANDBOX_COMMAND", required=True)
+    sandbox_log = sandbox_commands.add_parser("log", help="what the sandbox received")
+    sandbox_log.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "run"
+    demo = args.demo or command == "demo"
+    try:
+        config = _config(args, demo)
+        from ecd_tui.logging_setup import setup_logging
+
+        setup_logging(config.paths.log_file)
+        handler = COMMANDS[command]
+        return handler(args, config, demo)
+    except (CommandError, ConfigError) as error:
+        print(f"ecd-tui: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+
+
+def _config(args: argparse.Namespace, demo: bool) -> Config:
+    from ecd_tui.config import Paths
+
+    database = args.db
+    if demo and database is None:
+        database = Paths.from_platform().demo_database
+    return load_config(args.config, database)
+
+
+def _open_services(config: Config, demo: bool):
+    from ecd_tui.domain.store import StoreError, open_store
+    from ecd_tui.domain.users import current_login
+    from ecd_tui.services import Services
+
+    try:
+        store = open_store(config.database)
+    except StoreError as error:
+        raise CommandError(str(error)) from None
+    login = current_login()
+    if demo:
+        from ecd_tui.domain.demo import seed_demo
+
+        seed_demo(store, login)
+    return Services.open(store, login)
+
+
+def run_app(args: argparse.Namespace, config: Config, demo: bool) -> int:
+    from ecd_tui.app import EcdApp
+
+    services = _open_services(config, demo)
+    log.info("ecd-tui %s started by %s on %s", __version__, services.actor.login, config.database)
+    try:
+        EcdApp(services, config, force_sandbox=demo, log_path=config.paths.log_file).run()
+    finally:
+        log.info("ecd-tui stopped")
+        services.store.dispose()
+    return EXIT_OK
+
+
+def send(args: argparse.Namespace, config: Config, demo: bool) -> int:
+    from ecd_tui.domain.clock import format_local
+    from ecd_tui.domain.messages import MessageError
+    from ecd_tui.domain.permissions import PermissionDenied
+    from ecd_tui.domain.recipients import InvalidRecipient
+
+    services = _open_services(config, demo)
+    try:
+        recipients = [services.parse_recipient(value) for value in args.to]
+        timing = _timing(args, services)
+        result = services.queue(recipients, args.subject, args.message, timing)
+    except (InvalidRecipient, MessageError, PermissionDenied) as error:
+        raise CommandError(str(error)) from None
+
+    zone = services.zone()
+    for record in result.messages:
+        print(record.id)
+        print(f"message {record.id}: {record.channel} to {record.recipient}, sends at {format_local(record.send_at, zone)}", file=sys.stderr)
+    for skipped in result.skipped:
+        print(f"skipped {skipped.address}: {skipped.reason}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _timing(args: argparse.Namespace, services):
+    from ecd_tui.domain.messages import SendTiming
+
+    if args.now:
+        return SendTiming(mode="now")
+    if args.at:
+        try:
+            moment = datetime.fromisoformat(args.at)
+        except ValueError:
+            raise CommandError(f"--at {args.at!r} is not a date and time: write it as 'YYYY-MM-DD HH:MM' in the agency's time zone.") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=services.zone())
+        return SendTiming(mode="at", at=moment)
+    return SendTiming()
+
+
+def messages(args: argparse.Namespace, config: Config, demo: bool) -> int:
+    services = _open_services(config, demo)
+    records = services.all_messages()
+    if args.json:
+        keys = ("id", "direction", "recipient", "channel", "status", "send_at", "sent_at", "carrier_id", "carrier_status", "error_code", "error_reason", "created_by")
+        print(json.dumps([{key: record.to_json()[key] for key in keys} for record in records], indent=2))
+        return EXIT_OK
+
+    from ecd_tui.domain.clock import format_local
+
+    zone = services.zone()
+    print(f"{'ID':>6}  {'STATUS':<10} {'CHANNEL':<7} {'RECIPIENT':<28} {'SEND AT':<22} CARRIER ID / ERROR")
+    for record in records:
+        detail = record.error_reason or record.carrier_id or ""
+        print(f"{record.id:>6}  {record.status:<10} {record.channel:<7} {_printable(record.recipient):<28} {format_local(record.send_at, zone):<22} {_printable(detail)}")
+    return EXIT_OK
+
+
+def dispatch(args: argparse.Namespace, config: Config, demo: bool) -> int:
+    services = _open_services(config, demo)
+    try:
+        finished = asyncio.run(_dispatch(services, config, demo, until_idle=args.until_idle, timeout=args.timeout))
+    finally:
+        services.store.dispose()
+    if not finished:
+        print(f"ecd-tui: messages were still due or in flight after {args.timeout:g} seconds.", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+async def _dispatch(services, config: Config, demo: bool, *, until_idle: bool, timeout: float) -> bool:
+    from ecd_tui.delivery.dispatcher import Dispatcher
+    from ecd_tui.delivery.setup import start_delivery
+
+    delivery = await start_delivery(config, force_sandbox=demo)
+    dispatcher = Dispatcher(services.store, delivery.text_transport, delivery.email_transport, fallback_senders=delivery.senders)
+    print(f"ecd-tui dispatcher: delivery is {delivery.mode}" + (" (nothing leaves this machine)" if delivery.sandbox else ""), file=sys.stderr)
+    try:
+        await dispatcher.start()
+        if until_idle:
+            return await dispatcher.run_until_idle(timeout)
+        await _wait_for_signal()
+        return True
+    finally:
+        await dispatcher.stop()
+        await delivery.aclose()
+
+
+async def _wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, stop.set)
+    await stop.wait()
+    log.info("Dispatcher received a stop signal")
+
+
+def sandbox(args: argparse.Namespace, config: Config, demo: bool) -> int:
+    from ecd_tui.delivery.sandbox import read_sandbox_log
+    from ecd_tui.delivery.setup import sandbox_directory
+
+    entries = read_sandbox_log(sandbox_directory(config.database))
+    if args.json:
+        print(json.dumps(entries, indent=2, default=str))
+        return EXIT_OK
+    print(f"{'RECEIVED AT':<27} {'KIND':<6} {'TO':<28} {'CARRIER ID':<36} BODY")
+    for entry in entries:
+        body = " ".join(str(entry.get("body", "")).split())
+        print(f"{entry['received_at']:<27} {entry['kind']:<6} {_printable(entry['to']):<28} {entry['carrier_id']:<36} {_printable(body[:60])}")
+    return EXIT_OK
+
+
+def _printable(value: str) -> str:
+    """Replace control characters so stored text cannot drive the terminal."""
+    return "".join(character if character.isprintable() else "?" for character in value)
+
+
+COMMANDS = {
+    "run": run_app,
+    "demo": run_app,
+    "send": send,
+    "messages": messages,
+    "dispatch": dispatch,
+    "sandbox": sandbox,
+}

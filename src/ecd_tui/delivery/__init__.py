@@ -1,0 +1,1 @@
+"""Dispatcher, transports and sandbox. Nothing in this package imports Textual."""

@@ -1,0 +1,212 @@
+"""The dispatcher's reads and writes on the messages table.
+
+Every state change is one conditional UPDATE on the expected current status, so two
+dispatchers on one database never both act on a message: the one whose update changed a
+row goes on, the other drops it. All functions here block on SQLite; the dispatcher calls
+them from a worker thread, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from ecd_tui.domain.agency import active_sms_number, load_settings_row
+from ecd_tui.domain.messages import compose_text_body, is_opted_out
+from ecd_tui.domain.models import DispatcherHeartbeat, Message
+from ecd_tui.domain.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """A message this dispatcher now owns, with what its transport needs."""
+
+    id: int
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    text_body: str
+    attempts: int
+    expires_at: datetime | None
+    sms_from: str | None
+    email_from: str | None
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    """What a claim did: ``claimed`` is set only when this dispatcher must send."""
+
+    claimed: ClaimedMessage | None
+    status: str | None  # the row's status afterwards, None when the row is missing
+    reason: str | None = None
+
+
+def due_message_ids(store: Store, now: datetime, limit: int) -> list[int]:
+    """Return ids of scheduled messages whose send_at has come, oldest first."""
+    statement = (
+        select(Message.id)
+        .where(Message.status == "scheduled", col(Message.send_at) <= now)
+        .order_by(col(Message.send_at), col(Message.id))
+        .limit(limit)
+    )
+    with store.read() as session:
+        return list(session.exec(statement))
+
+
+def upcoming_messages(store: Store, now: datetime, until: datetime) -> list[tuple[int, datetime]]:
+    """Return (id, send_at) of scheduled messages due after now and up to ``until``."""
+    statement = (
+        select(Message.id, Message.send_at)
+        .where(Message.status == "scheduled", col(Message.send_at) > now, col(Message.send_at) <= until)
+        .order_by(col(Message.send_at))
+    )
+    with store.read() as session:
+        return [(row[0], row[1]) for row in session.exec(statement)]
+
+
+def claim(store: Store, message_id: int, now: datetime, claimer: str) -> ClaimOutcome:
+    """Move one due message from scheduled to sending, rechecking it in the same transaction.
+
+    The row is read fresh: a message cancelled during the delay is not claimed. A recipient
+    who opted out meanwhile ends the message as cancelled with the reason; a message overdue
+    past the agency's late limit (the app was down) is held for a clerk.
+    """
+    with store.write() as session:
+        changed = session.execute(
+            update(Message)
+            .where(col(Message.id) == message_id, Message.status == "scheduled", col(Message.send_at) <= now)
+            .values(status="sending", claimed_by=claimer, claimed_at=now, attempts=Message.attempts + 1, updated_at=now)
+        ).rowcount
+        message = session.get(Message, message_id)
+        if changed != 1:
+            return ClaimOutcome(claimed=None, status=message.status if message else None)
+
+        settings = load_settings_row(session)
+        late_by = now - message.send_at
+        if late_by > timedelta(seconds=settings.late_limit_seconds):
+            minutes = int(late_by.total_seconds() // 60)
+            reason = f"held: {minutes} minutes late (the app was not running); send or cancel it"
+            _finish(message, "held", now, reason=reason)
+            return ClaimOutcome(claimed=None, status="held", reason=reason)
+
+        if is_opted_out(session, message.recipient):
+            reason = "not sent: the recipient opted out before the send time"
+            _finish(message, "cancelled", now, reason=reason)
+            return ClaimOutcome(claimed=None, status="cancelled", reason=reason)
+
+        claimed = ClaimedMessage(
+            id=message.id,
+            channel=message.channel,
+            recipient=message.recipient,
+            subject=message.subject,
+            body=message.body,
+            text_body=compose_text_body(message.subject, message.body),
+            attempts=message.attempts,
+            expires_at=message.expires_at,
+            sms_from=active_sms_number(session),
+            email_from=settings.email_sender,
+        )
+        return ClaimOutcome(claimed=claimed, status="sending")
+
+
+def mark_sent(store: Store, message_id: int, now: datetime, *, carrier_id: str, carrier_status: str, sender: str) -> bool:
+    """Record the carrier's acceptance and its id in one transaction."""
+    return _transition(
+        store, message_id, "sending", "sent",
+        carrier_id=carrier_id, carrier_status=carrier_status, sender=sender, sent_at=now, updated_at=now,
+        error_code=None, error_reason=None,
+    )
+
+
+def mark_failed(store: Store, message_id: int, now: datetime, *, code: str | None, reason: str) -> bool:
+    return _transition(store, message_id, "sending", "failed", error_code=code, error_reason=reason, updated_at=now)
+
+
+def mark_unknown(store: Store, message_id: int, now: datetime, *, code: str | None, reason: str) -> bool:
+    return _transition(store, message_id, "sending", "unknown", error_code=code, error_reason=reason, updated_at=now)
+
+
+def reschedule(store: Store, message_id: int, now: datetime, *, retry_at: datetime, code: str | None, reason: str) -> bool:
+    """Put a message that met a transient error back to scheduled for ``retry_at``."""
+    return _transition(
+        store, message_id, "sending", "scheduled",
+        send_at=retry_at, error_code=code, error_reason=f"retrying: {reason}", updated_at=now,
+    )
+
+
+def beat(store: Store, dispatcher_id: str, host: str, pid: int, started_at: datetime, now: datetime) -> None:
+    """Record that this dispatcher is alive."""
+    with store.write() as session:
+        row = session.get(DispatcherHeartbeat, dispatcher_id)
+        if row is None:
+            session.add(DispatcherHeartbeat(id=dispatcher_id, host=host, pid=pid, started_at=started_at, seen_at=now))
+        else:
+            row.seen_at = now
+
+
+def remove_heartbeat(store: Store, dispatcher_id: str) -> None:
+    with store.write() as session:
+        row = session.get(DispatcherHeartbeat, dispatcher_id)
+        if row is not None:
+            session.delete(row)
+
+
+def live_dispatchers(store: Store, now: datetime, stale_after: timedelta) -> list[str]:
+    """Return the ids of dispatchers whose heartbeat is recent."""
+    with store.read() as session:
+        statement = select(DispatcherHeartbeat.id).where(col(DispatcherHeartbeat.seen_at) >= now - stale_after)
+        return list(session.exec(statement))
+
+
+def orphan_claims_to_unknown(store: Store, now: datetime, stale_after: timedelta) -> list[int]:
+    """Mark messages left in ``sending`` by a dispatcher that stopped beating as unknown.
+
+    Such a dispatcher died between claiming and recording the outcome, so the carrier may
+    or may not have the message: a clerk must verify before resending.
+    """
+    reason = "unknown: the dispatcher stopped while sending; verify with the carrier before resending"
+    with store.write() as session:
+        alive = set(session.exec(select(DispatcherHeartbeat.id).where(col(DispatcherHeartbeat.seen_at) >= now - stale_after)))
+        stuck = session.exec(select(Message).where(Message.status == "sending")).all()
+        orphaned = [message for message in stuck if message.claimed_by not in alive]
+        for message in orphaned:
+            _finish(message, "unknown", now, reason=reason)
+        session.exec(  # type: ignore[call-overload]
+            DispatcherHeartbeat.__table__.delete().where(DispatcherHeartbeat.seen_at < now - stale_after)
+        )
+    ids = [message.id for message in orphaned]
+    for message_id in ids:
+        log.warning("Message %s marked unknown: its dispatcher stopped while sending", message_id)
+    return ids
+
+
+def count_waiting(store: Store) -> int:
+    """Return how many messages are scheduled or being sent."""
+    from sqlmodel import func
+
+    with store.read() as session:
+        statement = select(func.count()).select_from(Message).where(col(Message.status).in_(("scheduled", "sending")))
+        return session.exec(statement).one()
+
+
+def _finish(message: Message, status: str, now: datetime, *, reason: str) -> None:
+    message.status = status
+    message.error_reason = reason
+    message.updated_at = now
+
+
+def _transition(store: Store, message_id: int, expected: str, status: str, **values) -> bool:
+    with store.write() as session:
+        changed = session.execute(
+            update(Message).where(col(Message.id) == message_id, Message.status == expected).values(status=status, **values)
+        ).rowcount
+    if changed != 1:
+        log.error("Message %s was not %s when moving it to %s; left unchanged", message_id, expected, status)
+    return changed == 1

@@ -1,0 +1,68 @@
+"""Choose the carriers: the real accounts when configured, otherwise the sandbox."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from ecd_tui.config import Config
+from ecd_tui.delivery.dispatcher import Senders
+from ecd_tui.delivery.sandbox import Sandbox
+from ecd_tui.delivery.transports.smtp import SmtpTransport
+from ecd_tui.delivery.transports.twilio import TwilioTransport
+
+log = logging.getLogger(__name__)
+
+# Twilio's documented test "From" number that always succeeds; the sandbox accepts it too.
+SANDBOX_SMS_FROM = "+15005550006"
+SANDBOX_EMAIL_FROM = "ecd-tui@sandbox.invalid"
+
+
+@dataclass
+class Delivery:
+    """The transports in use, and the sandbox behind them when not live."""
+
+    mode: str  # "live" or "sandbox"
+    text_transport: TwilioTransport
+    email_transport: SmtpTransport
+    senders: Senders
+    sandbox: Sandbox | None = None
+
+    async def aclose(self) -> None:
+        await self.text_transport.aclose()
+        await self.email_transport.aclose()
+        if self.sandbox is not None:
+            await self.sandbox.stop()
+
+
+def sandbox_directory(database: Path) -> Path:
+    """Return where the sandbox of a database keeps what it received."""
+    return database.with_name(database.stem + ".sandbox")
+
+
+async def start_delivery(config: Config, *, force_sandbox: bool = False) -> Delivery:
+    """Build the transports; start the sandbox on loopback unless both carriers are configured."""
+    if config.live and not force_sandbox:
+        twilio, smtp = config.twilio, config.smtp
+        log.info("Delivery is live: Twilio account %s, SMTP %s:%s (%s)", twilio.account_sid, smtp.host, smtp.port, smtp.tls)
+        return Delivery(
+            mode="live",
+            text_transport=TwilioTransport(twilio.account_sid, twilio.auth_token),
+            email_transport=SmtpTransport(smtp.host, smtp.port, tls=smtp.tls, username=smtp.username, password=smtp.password),
+            senders=Senders(sms_from=None, email_from=smtp.sender),
+        )
+
+    sandbox = Sandbox(sandbox_directory(config.database))
+    await sandbox.start()
+    log.info(
+        "Delivery is the sandbox: texts to %s, email to %s:%s; nothing leaves this machine",
+        sandbox.twilio_base_url, sandbox.smtp_host, sandbox.smtp_port,
+    )
+    return Delivery(
+        mode="sandbox",
+        text_transport=TwilioTransport(sandbox.account_sid, sandbox.auth_token, base_url=sandbox.twilio_base_url),
+        email_transport=SmtpTransport(sandbox.smtp_host, sandbox.smtp_port, tls="none"),
+        senders=Senders(sms_from=SANDBOX_SMS_FROM, email_from=SANDBOX_EMAIL_FROM),
+        sandbox=sandbox,
+    )

@@ -1,0 +1,1 @@
+"""Records, rules and services. Nothing in this package imports Textual."""

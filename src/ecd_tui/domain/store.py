@@ -1,0 +1,118 @@
+"""The SQLite store: engines, connection settings and migrations.
+
+Two engines share one file. Reads begin a deferred transaction; writes begin with
+``BEGIN IMMEDIATE`` so that a write transaction takes the lock at its start and waits
+out the busy timeout there. A deferred transaction that reads and then writes can fail at
+once with "database is locked" under WAL when another process committed in between, and
+a busy timeout does not help in that case.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlmodel import Session
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 30_000
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class StoreError(Exception):
+    """The database file cannot be opened or migrated."""
+
+
+class Store:
+    """An agency database file, migrated to the newest schema when opened."""
+
+    def __init__(self, path: Path, *, file_mode: int = 0o600) -> None:
+        self.path = path
+        _create_file(path, file_mode)
+        self.read_engine = _make_engine(path, begin="BEGIN")
+        self.write_engine = _make_engine(path, begin="BEGIN IMMEDIATE")
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """Open a session for reading; nothing it changes is committed."""
+        with Session(self.read_engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """Open a session that holds the write lock and commits when the block ends."""
+        with Session(self.write_engine, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision."""
+        from alembic import command
+        from alembic.config import Config as AlembicConfig
+
+        config = AlembicConfig()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        with self.write_engine.connect() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            connection.commit()
+
+    def dispose(self) -> None:
+        self.read_engine.dispose()
+        self.write_engine.dispose()
+
+
+def open_store(path: Path) -> Store:
+    """Open and migrate the database at ``path``, creating it when missing.
+
+    Raises:
+        StoreError: the file or its folder cannot be created or is not a database.
+    """
+    try:
+        store = Store(path)
+        store.migrate()
+    except OSError as error:
+        raise StoreError(f"Database {path} cannot be opened: {error.strerror}. Check the folder and its permissions.") from error
+    except Exception as error:
+        from sqlalchemy.exc import DatabaseError
+
+        if isinstance(error, DatabaseError):
+            raise StoreError(f"Database {path} cannot be used: {error.orig}. Is it an ecd-tui database?") from error
+        raise
+    return store
+
+
+def _create_file(path: Path, file_mode: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        descriptor = os.open(path, os.O_CREAT | os.O_WRONLY, file_mode)
+        os.close(descriptor)
+
+
+def _make_engine(path: Path, *, begin: str) -> Engine:
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Let SQLAlchemy's "begin" event below emit BEGIN instead of the sqlite3 module.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        connection.exec_driver_sql(begin)
+
+    return engine
