@@ -1,7 +1,7 @@
 """Settings from a TOML file and ``ECD_TUI_*`` environment variables; paths from platformdirs.
 
 Agency settings that clerks share (review delay, time zone, phones) live in the database,
-not here. This module holds what belongs to one installation: where files go and how to
+not here. This module reads what belongs to one installation: where files go and how to
 reach the carriers. It imports nothing heavy, because the command line reads it first.
 """
 
@@ -24,7 +24,7 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Paths:
-    """Where an installation keeps its files; XDG_* variables move them on Linux."""
+    """Folders of one installation; the XDG_* variables move them on Linux."""
 
     data_dir: Path
     config_dir: Path

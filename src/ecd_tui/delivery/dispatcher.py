@@ -180,7 +180,8 @@ class Dispatcher:
 
     # Sending
 
-    def _send_from_job(self, message_id: int) -> None:
+    async def _send_from_job(self, message_id: int) -> None:
+        # A coroutine, so that APScheduler runs it on the loop rather than in its thread pool.
         self._start_send(message_id)
 
     def _start_send(self, message_id: int) -> None:
@@ -208,6 +209,7 @@ class Dispatcher:
             if outcome.reason:
                 log.warning("Message %s %s", message_id, outcome.reason)
                 return self._report(MessageChange(message_id, outcome.status, outcome.reason))
+            log.debug("Message %s not claimed: it is %s", message_id, outcome.status)
             return None
 
         message = outcome.claimed
