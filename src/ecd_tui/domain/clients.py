@@ -171,7 +171,7 @@ def add_contact(
 ) -> ContactRecord:
     """Add a phone number or email address to a client.
 
-    ``line_type`` empty means: take it from the number's type where phonenumbers knows it.
+    An empty ``line_type`` takes the number's type from phonenumbers where the numbering plan defines it.
 
     Raises:
         PermissionDenied: without Create Contacts.
@@ -262,7 +262,12 @@ def record_opt_change(session: Session, contact: Contact, opted_out: bool, *, re
     contact.opted_out = opted_out
     contact.opted_out_at = now if opted_out else None
     contact.opted_out_reason = reason if opted_out else None
-    contact.opted_out_by = (f"keyword:{keyword}" if keyword else by_login) if opted_out else None
+    if not opted_out:
+        contact.opted_out_by = None
+    elif keyword:
+        contact.opted_out_by = f"keyword:{keyword}"
+    else:
+        contact.opted_out_by = by_login
     session.add(OptOutEvent(
         address=contact.address, contact_id=contact.id, action="opt_out" if opted_out else "opt_in",
         keyword=keyword, reason=reason, by_login=by_login, at=now,
@@ -348,7 +353,7 @@ def client_name(client: Client) -> str:
 
 
 def guess_line_type(e164: str) -> str:
-    """Return "mobile" or "landline" where the numbering plan tells, else "unknown"."""
+    """Return "mobile" or "landline" where the numbering plan defines the type, else "unknown"."""
     number_type = phonenumbers.number_type(phonenumbers.parse(e164))
     if number_type == phonenumbers.PhoneNumberType.MOBILE:
         return "mobile"

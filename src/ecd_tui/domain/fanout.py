@@ -1,7 +1,7 @@
 """Fan-out: turn the recipients a clerk picked into one delivery per reachable address.
 
-A client expands to each of its valid, opted-in contacts (two phones and an email give
-three deliveries); a contact is itself; a typed-in number or address is itself. A phone
+A client expands to each of its valid, opted-in contacts, so two phones and an email give
+three deliveries. A contact, or a typed-in number or address, gives one delivery. A phone
 gets a text, or a voice call when it is a landline or the clerk picked voice; an email
 address gets an email. Every recipient that gets nothing is listed with the reason.
 """

@@ -70,7 +70,7 @@ class RejectedRow:
 
 @dataclass
 class ImportReport:
-    """What an import did; rows already in the database count as unchanged."""
+    """The counts of one import; a row whose contents are all in the database already is unchanged."""
 
     rows: int = 0
     applied: int = 0
