@@ -64,6 +64,11 @@ def test_incomplete_conditional_label_blocks():
         merge("Bye [%Case number: CaseNumber]", VALUES, "Subject")
 
 
+def test_control_characters_removed_from_values():
+    values = {**VALUES, "ClientFirstName": "\x1b]0;x\x07Dana\x1b[2J"}
+    assert merge("Hi [ClientFirstName]!", values).text == "Hi ]0;xDana[2J!"
+
+
 def test_tags_used_in_order_once():
     assert merge_tags.tags_used("[AgencyName] [clientfirstname] [AgencyName] [Nope]") == ("AgencyName", "ClientFirstName")
 

@@ -56,6 +56,7 @@ _TAG = re.compile(r"(?<!\\)\[(?:%(?P<label>[^%\]\n]*)%(?P<gap>[ \t]*))?(?P<name>
 # The start of a conditional label that does not complete the form above.
 _OPEN_CONDITIONAL = re.compile(r"(?<!\\)\[%")
 _ESCAPED_BRACKET = "\\["
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class MergeTagError(ValueError):
@@ -121,7 +122,8 @@ def merge(template: str, values: dict[str, str | None], field: str = "Message") 
     """Fill the tags of ``template`` from ``values`` (keyed by tag name).
 
     A tag whose value is missing or blank is dropped with its conditional label, and a
-    space left doubled by the drop is removed.
+    space left doubled by the drop is removed. Control characters in a value (an escape
+    sequence in an imported name) are removed, so they never reach a phone.
 
     Raises:
         MergeTagError: for an unknown tag or a malformed conditional label.
@@ -135,7 +137,7 @@ def merge(template: str, values: dict[str, str | None], field: str = "Message") 
         pieces.append(_unescape(template[position:match.start()]))
         position = match.end()
         tag = find_tag(match.group("name"))
-        value = (lowered.get(tag.name.lower()) or "").strip()
+        value = _CONTROL.sub("", lowered.get(tag.name.lower()) or "").strip()
         if value:
             label = match.group("label")
             prefix = f"{label}{match.group('gap')}" if label is not None else ""

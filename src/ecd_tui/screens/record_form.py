@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from ecd_tui.domain.clients import NotFound
 from ecd_tui.domain.permissions import PermissionDenied
@@ -68,7 +68,7 @@ class RecordForm(ModalScreen[Any]):
 
     def on_mount(self) -> None:
         self._initial = self.values()
-        fields = self.query("Input, Select, Checkbox")
+        fields = self.query("Input, Select")
         if fields:
             fields.first().focus()
 
@@ -101,7 +101,7 @@ class RecordForm(ModalScreen[Any]):
 
     def values(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
-        for widget in self.query("Input, Select, Checkbox"):
+        for widget in self.query("Input, Select"):
             if widget.id:
                 found[widget.id] = widget.value
         return found
@@ -116,6 +116,6 @@ class RecordForm(ModalScreen[Any]):
         self.post_message(self.Saved(result))
 
 
-def field_row(label: str, widget: Input | Select | Checkbox) -> Horizontal:
+def field_row(label: str, widget: Input | Select) -> Horizontal:
     """Lay out one labelled field."""
     return Horizontal(Label(label), widget, classes="form-row")

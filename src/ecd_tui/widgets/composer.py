@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.suggester import Suggester
-from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from ecd_tui.domain.fanout import SendTarget
 from ecd_tui.domain.merge_tags import TAGS
@@ -31,6 +31,11 @@ from ecd_tui.screens.merge_tag_picker import MergeTagPicker
 from ecd_tui.screens.preview import PreviewScreen
 from ecd_tui.widgets.plain_text import visible
 
+# The channel is told in words, since a checkbox's state shows only by colour in compact form.
+PHONE_CHANNEL_OPTIONS = [
+    ("Phones: text", "text"),
+    ("Phones: voice call", "voice"),
+]
 TIMING_OPTIONS = [
     ("After the review delay", "delay"),
     ("At a date and time", "at"),
@@ -95,18 +100,21 @@ class MessageComposer(Vertical):
         self._last_field = "composer-body"
 
     def compose(self) -> ComposeResult:
-        yield Label("Send a Message", classes="section-title")
-        yield Input(placeholder="Subject (leads a text; email subject)", id="composer-subject", suggester=TagSuggester())
-        yield TextArea(id="composer-body", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
-        with Horizontal(id="composer-options"):
-            yield Checkbox("Call phones (voice)", id="composer-voice")
-            yield Select(TIMING_OPTIONS, value="delay", allow_blank=False, id="composer-timing")
-            yield Input(placeholder="YYYY-MM-DD HH:MM", id="composer-at", disabled=True)
+        yield Label("Send a Message  (ctrl+s: preview and send · ctrl+t: merge tag)", classes="section-title")
+        with Horizontal(classes="composer-row"):
+            yield Label("Subject")
+            yield Input(placeholder="leads a text; the email subject", id="composer-subject", suggester=TagSuggester(), compact=True)
+        with Horizontal(id="composer-message-row"):
+            yield Label("Message")
+            yield TextArea(id="composer-body", soft_wrap=True, show_line_numbers=False, tab_behavior="focus", compact=True)
+        with Horizontal(classes="composer-row"):
+            yield Select(PHONE_CHANNEL_OPTIONS, value="text", allow_blank=False, id="composer-voice", compact=True)
+            yield Select(TIMING_OPTIONS, value="delay", allow_blank=False, id="composer-timing", compact=True)
+            yield Input(placeholder="YYYY-MM-DD HH:MM", id="composer-at", disabled=True, compact=True)
         yield Static("", id="composer-hint")
         yield Static("", id="composer-status")
 
     def on_mount(self) -> None:
-        self.query_one("#composer-body", TextArea).border_title = "Message"
         self._check()
 
     # Handlers
@@ -264,7 +272,7 @@ class MessageComposer(Vertical):
 
     @property
     def voice(self) -> bool:
-        return self.query_one("#composer-voice", Checkbox).value
+        return self.query_one("#composer-voice", Select).value == "voice"
 
     def _timing_choice(self) -> tuple[str, str]:
         mode = self.query_one("#composer-timing", Select).value

@@ -1,0 +1,26 @@
+"""Pictures at 80x24 of the Clients, Client Profile and Contact screens."""
+
+from __future__ import annotations
+
+from ecd_tui.screens.client_profile import ClientProfileScreen
+from ecd_tui.screens.clients import ClientsScreen
+from ecd_tui.screens.contact import ContactScreen
+from tests.ui.conftest import client_pk, contact_id
+from tests.ui.hosting import ScreenHost
+from tests.ui.test_client_screens import SIZE, settle
+
+
+def test_clients_screen_snapshot(agency, snap_compare):
+    app = ScreenHost(agency, lambda services: ClientsScreen(services, "CR-100"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+def test_client_profile_snapshot(agency, snap_compare):
+    app = ScreenHost(agency, lambda services: ClientProfileScreen(services, client_pk(services, "CR-1001")))
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+def test_contact_screen_snapshot(agency, snap_compare):
+    cell = contact_id(agency, "CR-1001", "+12025550142")
+    app = ScreenHost(agency, lambda services: ContactScreen(services, cell))
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
