@@ -116,8 +116,7 @@ async def test_profile_sends_to_reachable_contacts(agency):
         await settle(pilot)
         app.screen.query_one("#composer-subject").focus()
         await pilot.press(*"Hearing")
-        app.screen.query_one("#composer-body").focus()
-        await pilot.press(*"Hi [ClientFirstName], [EventDate] at [EventTime].")
+        app.screen.query_one("#composer-body").text = "Hi [ClientFirstName], [EventDate] at [EventTime]."
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, PreviewScreen)
@@ -213,8 +212,8 @@ async def test_contact_screen_sends_to_one_contact(agency):
     app = ScreenHost(agency, lambda services: ContactScreen(services, email))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.screen.query_one("#composer-body").focus()
-        await pilot.press(*"Reminder for [ClientName]", "ctrl+s")
+        app.screen.query_one("#composer-body").text = "Reminder for [ClientName]"
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert "Preview: 1 message, sending at" in screen_text(app)
         await pilot.press("y")
@@ -223,3 +222,66 @@ async def test_contact_screen_sends_to_one_contact(agency):
             ("dana.whitfield@example.org", "Reminder for Dana Whitfield", email),
         ]
         assert app.screen.query_one("#contact-scheduled").row_count == 1
+
+
+async def test_preview_replaces_smart_punctuation(agency):
+    app = ScreenHost(agency, lambda services: ClientProfileScreen(services, client_pk(services, "CR-1001")))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#composer-body").text = "Hello [ClientFirstName], your hearing is Monday – bring the clerk’s form."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "UCS-2 forced by – (U+2013) ’ (U+2019)" in text
+        assert "Smart punctuation – (U+2013), ’ (U+2019) can be replaced" in text
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, PreviewScreen)
+        text = screen_text(app)
+        assert "GSM-7" in text
+        assert "Monday - bring the clerk's form." in text
+        await pilot.press("n")
+        assert app.screen.query_one("#composer-body").text == "Hello [ClientFirstName], your hearing is Monday - bring the clerk's form."
+        assert rows(agency.store, Message) == []
+
+
+async def test_new_event_and_cancel_scheduled_message(agency):
+    dana = client_pk(agency, "CR-1001")
+    app = ScreenHost(agency, lambda services: ClientProfileScreen(services, dana))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+b", *"2030-03-02", "tab", *"2:15 PM", "tab", "tab", *"2026-CR-9", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientProfileScreen)
+        assert has_line(screen_text(app), "2030-03-02 14:15 EST", "hearing", "2026-CR-9")
+        assert [e.case_number for e in agency.events(dana)] == ["2026-CR-4100", "2026-CR-9"]
+
+        app.screen.query_one("#composer-body").text = "Hi"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        scheduled = app.screen.query_one("#profile-scheduled")
+        scheduled.focus()
+        await pilot.press("x")
+        assert isinstance(app.screen, YesNoDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        assert sorted(m.status for m in rows(agency.store, Message)) == ["cancelled", "scheduled"]
+        assert app.screen.query_one("#profile-scheduled").row_count == 1
+        assert app.screen.query_one("#profile-sent").row_count == 1
+
+
+async def test_escape_with_unsent_message_asks(agency):
+    app = ScreenHost(agency, ClientsScreen)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ClientProfileScreen(agency, client_pk(agency, "CR-1001")))
+        await settle(pilot)
+        app.screen.query_one("#composer-body").text = "draft"
+        await pilot.press("escape")
+        assert isinstance(app.screen, YesNoDialog)
+        await pilot.press("n")
+        assert isinstance(app.screen, ClientProfileScreen)
+        assert app.screen.query_one("#composer-body").text == "draft"
+        await pilot.press("escape", "y")
+        assert isinstance(app.screen, ClientsScreen)
