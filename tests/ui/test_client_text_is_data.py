@@ -51,7 +51,8 @@ async def test_hostile_text_shown_literally(services):
         assert "Notes: bring [/] ID ␛[31mnow" in text
         assert "[link=x]cell[/link]" in text
         assert "[i]7" in text
-        assert "\x1b" not in text and "\x07" not in text
+        assert "\x1b" not in text
+        assert "\x07" not in text
 
         app.push_screen(ContactScreen(services, contact_id))
         await settle(pilot)

@@ -117,11 +117,14 @@ def test_opt_out_by_hand_with_history(services, people, store):
     with pytest.raises(RecordError, match="Reason is missing"):
         services.set_opted_out(cell.id, True, "  ")
     out = services.set_opted_out(cell.id, True, "asked at the front desk")
-    assert out.opted_out and out.opted_out_by == "admin1" and out.opted_out_reason == "asked at the front desk"
+    assert out.opted_out
+    assert out.opted_out_by == "admin1"
+    assert out.opted_out_reason == "asked at the front desk"
     with pytest.raises(RecordError, match="already opted out"):
         services.set_opted_out(cell.id, True, "again")
     back = services.set_opted_out(cell.id, False, "signed consent form")
-    assert not back.opted_out and back.opted_out_at is None
+    assert not back.opted_out
+    assert back.opted_out_at is None
     history = services.opt_out_history(cell.id)
     assert [(h.action, h.reason, h.by) for h in history] == [
         ("opt_in", "signed consent form", "admin1"),

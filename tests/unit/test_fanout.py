@@ -131,7 +131,7 @@ def test_event_tags_take_next_upcoming_event(services, dana):
     assert {entry.text for entry in preview.entries} == {"SOON-2"}
 
 
-def test_typed_in_recipient_drops_client_tags_but_fills_agency(services, dana):
+def test_typed_in_recipient_gets_agency_tags_only(services, dana):
     recipient = parse_recipient("+12025550142", "US")
     preview = services.preview([SendTarget.typed(recipient)], "", "Hi [ClientFirstName], call [AgencyName].")
     (entry,) = preview.entries

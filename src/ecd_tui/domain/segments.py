@@ -57,7 +57,7 @@ SMART_PUNCTUATION = {
 
 @dataclass(frozen=True)
 class SegmentInfo:
-    """How a text goes over SMS.
+    """The SMS encoding and billing of one text.
 
     Attributes:
         encoding: "GSM-7" or "UCS-2".

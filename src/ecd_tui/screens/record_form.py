@@ -1,8 +1,8 @@
 """The frame of the client, contact and event forms: save with ctrl+s, close with Escape.
 
 A form saves through a service in a thread worker and shows the service's error sentence
-in place. Escape closes at once when nothing was typed, and asks before discarding
-changes otherwise.
+in place. Escape closes at once when nothing was typed; otherwise a y/n question comes before the
+changes are discarded.
 """
 
 from __future__ import annotations

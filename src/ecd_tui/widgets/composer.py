@@ -31,7 +31,7 @@ from ecd_tui.screens.merge_tag_picker import MergeTagPicker
 from ecd_tui.screens.preview import PreviewScreen
 from ecd_tui.widgets.plain_text import visible
 
-# The channel is told in words, since a checkbox's state shows only by colour in compact form.
+# The channel is named in words, because a compact checkbox shows its state by colour alone.
 PHONE_CHANNEL_OPTIONS = [
     ("Phones: text", "text"),
     ("Phones: voice call", "voice"),

@@ -1,4 +1,4 @@
-"""Tables of contacts, events and messages, with states told by text and symbol."""
+"""Tables of contacts, events and messages, with states shown as text and symbol."""
 
 from __future__ import annotations
 
