@@ -10,17 +10,23 @@ from tests.ui.hosting import ScreenHost
 from tests.ui.test_client_screens import SIZE, settle
 
 
+async def settle_for_picture(pilot) -> None:
+    """Settle, then give DataTable an idle turn to size its columns to the new rows."""
+    await settle(pilot)
+    await pilot.pause(0.2)
+
+
 def test_clients_screen_snapshot(agency, snap_compare):
     app = ScreenHost(agency, lambda services: ClientsScreen(services, "CR-100"))
-    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle_for_picture)
 
 
 def test_client_profile_snapshot(agency, snap_compare):
     app = ScreenHost(agency, lambda services: ClientProfileScreen(services, client_pk(services, "CR-1001")))
-    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle_for_picture)
 
 
 def test_contact_screen_snapshot(agency, snap_compare):
     cell = contact_id(agency, "CR-1001", "+12025550142")
     app = ScreenHost(agency, lambda services: ContactScreen(services, cell))
-    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle_for_picture)

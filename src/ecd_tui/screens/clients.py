@@ -15,6 +15,10 @@ from ecd_tui.screens.client_form import ClientFormScreen
 from ecd_tui.widgets.plain_text import plain
 
 
+# Fixed widths that fill 80 columns, so the columns stay put while the clerk types.
+RESULT_COLUMNS = (("Client id", 9), ("Name", 18), ("Matched", 18), ("Reachable", 9), ("Next event", 16))
+
+
 class ClientsScreen(Screen):
     """Find a client by name, client id, case number, phone or email."""
 
@@ -47,8 +51,7 @@ class ClientsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#client-results", DataTable)
-        table.add_columns("Client id", "Name", "Matched", "Contacts", "Next event")
+        _add_columns(self.query_one("#client-results", DataTable))
         self.query_one("#client-search", Input).focus()
         if self.initial_query:
             self._search(self.initial_query)
@@ -76,7 +79,7 @@ class ClientsScreen(Screen):
         table = self.query_one("#client-results", DataTable)
         table.clear()
         for match in message.matches:
-            contacts = f"{sum(1 for c in match.contacts if c.reachable)}/{len(match.contacts)} reachable"
+            contacts = f"{sum(1 for c in match.contacts if c.reachable)} of {len(match.contacts)}"
             event = match.next_event
             next_event = format_local(event.starts_at, self.zone) if event and self.zone else "none"
             table.add_row(plain(match.client.client_id), plain(match.client.full_name), plain(match.matched), contacts, next_event, key=str(match.client.id))
@@ -127,3 +130,8 @@ class ClientsScreen(Screen):
         from ecd_tui.screens.client_profile import ClientProfileScreen
 
         self.app.push_screen(ClientProfileScreen(self.services, client.id))
+
+
+def _add_columns(table: DataTable) -> None:
+    for label, width in RESULT_COLUMNS:
+        table.add_column(label, width=width)
