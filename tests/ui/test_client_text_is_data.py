@@ -39,7 +39,7 @@ async def test_hostile_text_shown_literally(services):
         await pilot.press(*"eve")
         await settle(pilot)
         text = screen_text(app)
-        assert "[bold red]Eve[/] ␛]" in text  # the Name column is 18 wide
+        assert "[bold red]Eve[/] ␛" in text  # the Name column is 18 wide
         assert "\x1b" not in text
         assert "CR-[b]9" in text
 
