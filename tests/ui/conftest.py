@@ -1,16 +1,36 @@
-"""Fixtures for screen tests: a database with fixed clients, so pictures do not drift."""
+"""Fixtures for Pilot tests: a real agency database and the app built as the command line does."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
+from ecd_tui.config import load_config
 from ecd_tui.domain.agency import load_settings_row
 from ecd_tui.domain.client_records import ClientDraft, EventDraft
+from ecd_tui.domain.store import open_store
+from ecd_tui.services import Services
+
+from .helpers import TEST_REVIEW_DELAY_SECONDS, Agency
 
 
 @pytest.fixture
-def agency(services):
-    """Services on a database with Dana Whitfield (two phones, one opted out, an email)."""
+def agency(tmp_path: Path) -> Iterator[Agency]:
+    """clerk1 is the first user, hence an administrator. The review delay is 2 s."""
+    config = load_config(database=tmp_path / "t.sqlite3")
+    store = open_store(config.database)
+    services = Services.open(store, "clerk1")
+    agency = Agency(config, store, services, tmp_path / "ecd-tui.log")
+    agency.set_review_delay(TEST_REVIEW_DELAY_SECONDS)
+    yield agency
+    store.dispose()
+
+
+@pytest.fixture
+def client_agency(services):
+    """Services on a database with Dana Whitfield (two phones, one opted out, an email) and Luis Moreno."""
     with services.store.write() as session:
         settings = load_settings_row(session)
         settings.time_zone = "America/New_York"

@@ -16,17 +16,17 @@ async def settle_for_picture(pilot) -> None:
     await pilot.pause(0.2)
 
 
-def test_clients_screen_snapshot(agency, snap_compare):
-    app = ScreenHost(agency, lambda services: ClientsScreen(services, "CR-100"))
+def test_clients_screen_snapshot(client_agency, snap_compare):
+    app = ScreenHost(client_agency, lambda services: ClientsScreen(services, "CR-100"))
     assert snap_compare(app, terminal_size=SIZE, run_before=settle_for_picture)
 
 
-def test_client_profile_snapshot(agency, snap_compare):
-    app = ScreenHost(agency, lambda services: ClientProfileScreen(services, client_pk(services, "CR-1001")))
+def test_client_profile_snapshot(client_agency, snap_compare):
+    app = ScreenHost(client_agency, lambda services: ClientProfileScreen(services, client_pk(services, "CR-1001")))
     assert snap_compare(app, terminal_size=SIZE, run_before=settle_for_picture)
 
 
-def test_contact_screen_snapshot(agency, snap_compare):
-    cell = contact_id(agency, "CR-1001", "+12025550142")
-    app = ScreenHost(agency, lambda services: ContactScreen(services, cell))
+def test_contact_screen_snapshot(client_agency, snap_compare):
+    cell = contact_id(client_agency, "CR-1001", "+12025550142")
+    app = ScreenHost(client_agency, lambda services: ContactScreen(services, cell))
     assert snap_compare(app, terminal_size=SIZE, run_before=settle_for_picture)

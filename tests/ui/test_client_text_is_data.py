@@ -10,7 +10,7 @@ from ecd_tui.screens.client_profile import ClientProfileScreen
 from ecd_tui.screens.clients import ClientsScreen
 from ecd_tui.screens.contact import ContactScreen
 from tests.ui.hosting import ScreenHost
-from tests.ui.screen_text import screen_text
+from tests.ui.helpers import screen_text
 from tests.ui.test_client_screens import SIZE, settle
 
 FIRST = "[bold red]Eve[/]"

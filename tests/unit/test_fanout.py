@@ -8,7 +8,7 @@ from sqlmodel import select
 from ecd_tui.domain.client_records import ClientDraft, EventDraft
 from ecd_tui.domain.clock import agency_zone, utcnow
 from ecd_tui.domain.fanout import SendTarget
-from ecd_tui.domain.messages import MessageError
+from ecd_tui.domain.messages import MessageError, compose_text_body
 from ecd_tui.domain.models import AgencySettings, Message
 from ecd_tui.domain.recipients import parse_recipient
 
@@ -102,7 +102,9 @@ def test_stored_text_equals_preview_and_subject_leads_text(services, dana, store
     assert len(rows) == 3
     for row in rows:
         entry = by_address[row.recipient]
-        assert row.body == entry.text
+        assert row.body == entry.body
+        expected = compose_text_body(row.subject, row.body) if row.channel == "sms" else row.body
+        assert expected == entry.text
         assert row.subject == entry.subject == "Hearing for CR-1001"
         assert row.client_pk == dana.id
         assert row.contact_id == entry.contact_id

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from ecd_tui.domain.agency import active_sms_number, load_settings_row
-from ecd_tui.domain.messages import is_opted_out
+from ecd_tui.domain.messages import compose_text_body, is_opted_out
 from ecd_tui.domain.models import DispatcherHeartbeat, Message
 from ecd_tui.domain.store import Store
 
@@ -107,7 +107,7 @@ def claim(store: Store, message_id: int, now: datetime, claimer: str) -> ClaimOu
             recipient=message.recipient,
             subject=message.subject,
             body=message.body,
-            text_body=message.body,  # stored merged and subject-led, exactly as previewed
+            text_body=compose_text_body(message.subject, message.body),
             attempts=message.attempts,
             expires_at=message.expires_at,
             sms_from=active_sms_number(session),

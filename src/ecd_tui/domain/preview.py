@@ -1,8 +1,9 @@
 """The preview: per recipient, exactly what will be stored and sent, and what blocks it.
 
 ``build_preview`` is the one place where a Subject and a Message become the text of each
-message. The queue stores ``PreviewEntry.subject`` and ``PreviewEntry.text`` as they are,
-and the dispatcher sends the stored text, so what a clerk previews is what goes out.
+message. The queue stores each entry's merged ``subject`` and ``body``; the dispatcher
+sends them as they are, joined for a text or call by ``compose_text_body`` just as
+``PreviewEntry.text`` is. So what a clerk previews is what goes out.
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ class PreviewEntry:
     channel: str  # "sms", "voice" or "email"
     client_pk: int | None
     contact_id: int | None
-    subject: str
-    text: str
+    subject: str  # merged, on one line
+    body: str  # the merged Message, as stored
+    text: str  # what the recipient gets
     encoding: str | None  # "GSM-7" or "UCS-2" for texts, None for voice and email
     ucs2_characters: tuple[str, ...]
     segments: int | None
@@ -208,7 +210,7 @@ def _entry(delivery: Delivery, subject: str, body: str, agency: dict, quiet: str
     return PreviewEntry(
         name=delivery.name, address=delivery.address, channel=delivery.channel,
         client_pk=delivery.client_pk, contact_id=delivery.contact_id,
-        subject=subject_text, text=text, encoding=encoding, ucs2_characters=forcing,
+        subject=subject_text, body=merged_body.text, text=text, encoding=encoding, ucs2_characters=forcing,
         segments=segment_count, empty_tags=empty, warnings=tuple(warnings),
     )
 

@@ -85,7 +85,7 @@ def queue_targets(
         for entry in preview.entries:
             message = Message(
                 channel=entry.channel, recipient=entry.address, client_pk=entry.client_pk, contact_id=entry.contact_id,
-                batch_id=batch_id, subject=entry.subject, body=entry.text, send_at=send_at, expires_at=expires_at,
+                batch_id=batch_id, subject=entry.subject, body=entry.body, send_at=send_at, expires_at=expires_at,
                 created_at=now, created_by=actor.login,
             )
             session.add(message)

@@ -23,9 +23,9 @@ from ecd_tui.domain.records import MessageRecord
 from ecd_tui.screens.client_form import ClientFormScreen
 from ecd_tui.screens.contact_form import ContactFormScreen
 from ecd_tui.screens.event_form import EventFormScreen
-from ecd_tui.screens.yes_no_dialog import YesNoDialog
+from ecd_tui.screens.confirm import ConfirmScreen
 from ecd_tui.widgets.composer import MessageComposer
-from ecd_tui.widgets.plain_text import plain
+from ecd_tui.widgets.safe_text import safe_lines, safe_text
 from ecd_tui.widgets.record_tables import fill_contacts, fill_events, fill_messages
 
 
@@ -34,7 +34,6 @@ class ClientProfileScreen(Screen):
 
     CSS_PATH = ["../styles/client_profile.tcss", "../styles/composer.tcss"]
     BINDINGS = [
-        Binding("ctrl+f", "search", "Search"),
         Binding("ctrl+r", "edit_client", "Edit client"),
         Binding("ctrl+n", "new_contact", "Create Contact"),
         Binding("ctrl+b", "new_event", "New event"),
@@ -115,11 +114,6 @@ class ClientProfileScreen(Screen):
 
     # Actions
 
-    def action_search(self) -> None:
-        from ecd_tui.screens.clients import ClientsScreen
-
-        self.app.push_screen(ClientsScreen(self.services))
-
     def action_edit_client(self) -> None:
         if self.client is not None:
             self.app.push_screen(ClientFormScreen(self.services, self.client), self._reload_if_saved)
@@ -152,7 +146,7 @@ class ClientProfileScreen(Screen):
             if yes:
                 self._cancel(message_id)
 
-        self.app.push_screen(YesNoDialog(f"Cancel message {message_id} ({record.channel} to {record.recipient})?"), answered)
+        self.app.push_screen(ConfirmScreen(safe_text(f"Cancel message {message_id} ({record.channel} to {record.recipient})?")), answered)
 
     def action_back(self) -> None:
         composer = self.query_one(MessageComposer)
@@ -164,7 +158,7 @@ class ClientProfileScreen(Screen):
             if discard:
                 self.app.pop_screen()
 
-        self.app.push_screen(YesNoDialog("Leave the profile and discard the unsent message?"), answered)
+        self.app.push_screen(ConfirmScreen(safe_text("Leave the profile and discard the unsent message?")), answered)
 
     # Workers
 
@@ -207,9 +201,9 @@ def _details(client: ClientRecord, contacts: list[ContactRecord]):
     from rich.text import Text
 
     text = Text()
-    text.append(plain(client.full_name, style="bold"))
+    text.append(safe_text(client.full_name, style="bold"))
     text.append("  ·  client id ")
-    text.append(plain(client.client_id))
+    text.append(safe_text(client.client_id))
     if client.date_of_birth:
         text.append(f"  ·  born {client.date_of_birth:%Y-%m-%d}")
     text.append(f"  ·  language {client.preferred_language}")
@@ -217,5 +211,5 @@ def _details(client: ClientRecord, contacts: list[ContactRecord]):
     text.append(f"\n{reachable} of {len(contacts)} contacts reachable")
     if client.notes:
         text.append("\nNotes: ")
-        text.append(plain(client.notes, multiline=True))
+        text.append(safe_lines(client.notes))
     return text

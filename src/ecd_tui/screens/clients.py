@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from ecd_tui.domain.client_records import ClientMatch, ClientRecord
 from ecd_tui.domain.clock import format_local
 from ecd_tui.screens.client_form import ClientFormScreen
-from ecd_tui.widgets.plain_text import plain
+from ecd_tui.widgets.safe_text import safe_text
 
 
 # Fixed widths that fill 80 columns, so the columns stay put while the clerk types.
@@ -24,7 +24,6 @@ class ClientsScreen(Screen):
 
     CSS_PATH = "../styles/clients.tcss"
     BINDINGS = [
-        Binding("ctrl+f", "focus_search", "Search"),
         Binding("ctrl+n", "new_client", "New client"),
         Binding("ctrl+r", "edit_client", "Edit client"),
         Binding("escape", "back", "Back"),
@@ -82,7 +81,7 @@ class ClientsScreen(Screen):
             contacts = f"{sum(1 for c in match.contacts if c.reachable)} of {len(match.contacts)}"
             event = match.next_event
             next_event = format_local(event.starts_at, self.zone) if event and self.zone else "none"
-            table.add_row(plain(match.client.client_id), plain(match.client.full_name), plain(match.matched), contacts, next_event, key=str(match.client.id))
+            table.add_row(safe_text(match.client.client_id), safe_text(match.client.full_name), safe_text(match.matched), contacts, next_event, key=str(match.client.id))
         count = len(message.matches)
         text = "Type to search." if not message.query.strip() else f"{count} client{'s' if count != 1 else ''} found. Enter opens the profile."
         self.query_one("#client-count", Static).update(text)

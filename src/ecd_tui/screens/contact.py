@@ -21,17 +21,16 @@ from ecd_tui.domain.clock import format_local
 from ecd_tui.domain.fanout import SendTarget
 from ecd_tui.screens.contact_form import ContactFormScreen
 from ecd_tui.screens.opt_out_dialog import OptOutDialog
-from ecd_tui.screens.yes_no_dialog import YesNoDialog
+from ecd_tui.screens.confirm import ConfirmScreen
 from ecd_tui.widgets.composer import MessageComposer
-from ecd_tui.widgets.plain_text import plain, visible
+from ecd_tui.widgets.safe_text import safe_text, visible_controls
 from ecd_tui.widgets.record_tables import contact_state, fill_messages
 
 
 class ContactScreen(Screen):
     CSS_PATH = ["../styles/client_profile.tcss", "../styles/composer.tcss"]
     BINDINGS = [
-        Binding("ctrl+f", "search", "Search"),
-        Binding("ctrl+o", "toggle_opt_out", "Opt out / in"),
+        Binding("ctrl+b", "toggle_opt_out", "Opt out / in"),
         Binding("ctrl+r", "edit_contact", "Edit contact"),
         Binding("ctrl+l", "refresh", "Refresh"),
         Binding("ctrl+s", "preview", "Preview and send"),
@@ -63,7 +62,7 @@ class ContactScreen(Screen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="contact"):
             yield Static("Loading…", id="contact-details")
-            yield Label("Opt-out history  (ctrl+o: opt out or back in)", classes="section-title")
+            yield Label("Opt-out history  (ctrl+b: opt out or back in)", classes="section-title")
             yield DataTable(id="contact-history", cursor_type="row")
             yield MessageComposer(self.services, self._targets, id="contact-composer")
             yield Label("Scheduled Messages", classes="section-title")
@@ -92,11 +91,6 @@ class ContactScreen(Screen):
         self._load()
 
     # Actions
-
-    def action_search(self) -> None:
-        from ecd_tui.screens.clients import ClientsScreen
-
-        self.app.push_screen(ClientsScreen(self.services))
 
     def action_toggle_opt_out(self) -> None:
         if self.contact is not None:
@@ -127,7 +121,7 @@ class ContactScreen(Screen):
             if discard:
                 self.dismiss(None)
 
-        self.app.push_screen(YesNoDialog("Leave the contact and discard the unsent message?"), answered)
+        self.app.push_screen(ConfirmScreen(safe_text("Leave the contact and discard the unsent message?")), answered)
 
     # Workers
 
@@ -160,25 +154,25 @@ class ContactScreen(Screen):
 
 def _details(contact: ContactRecord, client: ClientRecord, zone) -> Text:
     text = Text()
-    text.append(plain(contact.address, style="bold"))
+    text.append(safe_text(contact.address, style="bold"))
     if contact.extension:
-        text.append(f" ext. {visible(contact.extension)}")
+        text.append(f" ext. {visible_controls(contact.extension)}")
     text.append(f"  ·  {contact.channel}")
     if contact.label:
         text.append("  ·  ")
-        text.append(plain(contact.label))
+        text.append(safe_text(contact.label))
     if contact.channel == "phone":
         text.append(f"  ·  line type {contact.line_type}")
     text.append("\nClient: ")
-    text.append(plain(f"{client.full_name} ({client.client_id})"))
+    text.append(safe_text(f"{client.full_name} ({client.client_id})"))
     text.append(f"\nState: {contact_state(contact)}")
     if contact.opted_out:
         by = contact.opted_out_by or "unknown"
         by = f"reply {by.removeprefix('keyword:')}" if by.startswith("keyword:") else by
         text.append(f" since {format_local(contact.opted_out_at, zone)} by ")
-        text.append(plain(by))
+        text.append(safe_text(by))
         text.append(", reason: ")
-        text.append(plain(contact.opted_out_reason or "none given"))
+        text.append(safe_text(contact.opted_out_reason or "none given"))
     return text
 
 
@@ -187,6 +181,6 @@ def _fill_history(table: DataTable, history: list[OptOutRecord], zone) -> None:
     table.add_columns("When", "Change", "By", "Reason")
     for entry in history:
         change = "✗ opted out" if entry.action == "opt_out" else "✓ opted in"
-        table.add_row(format_local(entry.at, zone), change, plain(entry.by), plain(entry.reason))
+        table.add_row(format_local(entry.at, zone), change, safe_text(entry.by), safe_text(entry.reason))
     if not history:
         table.add_row("", "never opted out", "", "")

@@ -9,7 +9,8 @@ from textual.widgets import Input
 
 from ecd_tui.domain.client_records import ContactRecord
 from ecd_tui.screens.record_form import RecordForm, field_row
-from ecd_tui.screens.yes_no_dialog import YesNoDialog
+from ecd_tui.widgets.safe_text import safe_text
+from ecd_tui.screens.confirm import ConfirmScreen
 
 
 class OptOutDialog(RecordForm):
@@ -35,7 +36,7 @@ class OptOutDialog(RecordForm):
             if yes:
                 super(OptOutDialog, self).action_save()
 
-        self.app.push_screen(YesNoDialog(question), answered)
+        self.app.push_screen(ConfirmScreen(safe_text(question)), answered)
 
     def save(self, values: dict[str, Any]) -> ContactRecord:
         return self.services.set_opted_out(self.contact.id, self.opt_out, values["reason"])

@@ -12,7 +12,7 @@ from textual.widgets import Footer, Label, Static
 from ecd_tui.domain.clock import format_local
 from ecd_tui.domain.preview import Preview, PreviewEntry
 from ecd_tui.domain.segments import describe_character
-from ecd_tui.widgets.plain_text import plain, visible
+from ecd_tui.widgets.safe_text import safe_lines, safe_text, visible_controls
 
 CHANNEL_NAMES = {"sms": "Text", "voice": "Voice call", "email": "Email"}
 
@@ -39,17 +39,17 @@ class PreviewScreen(ModalScreen[str | None]):
             yield Label(self._title(), id="preview-title")
             with VerticalScroll(id="preview-body"):
                 for problem in preview.problems:
-                    yield Static(plain(f"✗ {problem}"), classes="preview-problem")
+                    yield Static(safe_text(f"✗ {problem}"), classes="preview-problem")
                 for entry in preview.entries:
                     yield Static(_entry_heading(entry), classes="preview-heading")
-                    yield Static(plain(entry.text, multiline=True), classes="preview-text")
+                    yield Static(safe_lines(entry.text), classes="preview-text")
                     for warning in entry.warnings:
-                        yield Static(plain(f"  ! {warning}"), classes="preview-warning")
+                        yield Static(safe_text(f"  ! {warning}"), classes="preview-warning")
                 for skipped in preview.skipped:
-                    yield Static(plain(f"✗ skipped {skipped.name or skipped.address}: {skipped.reason}"), classes="preview-skipped")
+                    yield Static(safe_text(f"✗ skipped {skipped.name or skipped.address}: {skipped.reason}"), classes="preview-skipped")
                 if preview.smart_punctuation:
                     shown = ", ".join(describe_character(character) for character in preview.smart_punctuation)
-                    yield Static(plain(f"Smart punctuation {shown} can be replaced with plain characters: press r."), classes="preview-offer")
+                    yield Static(safe_text(f"Smart punctuation {shown} can be replaced with plain characters: press r."), classes="preview-offer")
             yield Label(self._keys(), id="preview-keys")
         yield Footer()
 
@@ -76,7 +76,7 @@ class PreviewScreen(ModalScreen[str | None]):
         when = format_local(self.preview.send_at, self.zone)
         noun = "message" if count == 1 else "messages"
         skipped = f", {len(self.preview.skipped)} skipped" if self.preview.skipped else ""
-        return plain(f"Preview: {count} {noun}{skipped}, sending at {when}")
+        return safe_text(f"Preview: {count} {noun}{skipped}, sending at {when}")
 
     def _keys(self) -> str:
         keys = ["y: send" if self.preview.can_send else "sending blocked", "n: back to editing"]
@@ -86,12 +86,12 @@ class PreviewScreen(ModalScreen[str | None]):
 
 
 def _entry_heading(entry: PreviewEntry) -> Text:
-    parts = [CHANNEL_NAMES.get(entry.channel, entry.channel), f"to {visible(entry.name)}"]
+    parts = [CHANNEL_NAMES.get(entry.channel, entry.channel), f"to {visible_controls(entry.name)}"]
     if entry.encoding:
         segments = "segment" if entry.segments == 1 else "segments"
         parts.append(f"{entry.encoding}, {entry.length} characters, {entry.segments} {segments}")
     if entry.ucs2_characters:
         parts.append("UCS-2 forced by " + " ".join(describe_character(character) for character in entry.ucs2_characters))
     if entry.channel == "email" and entry.subject:
-        parts.append(f"subject: {visible(entry.subject)}")
+        parts.append(f"subject: {visible_controls(entry.subject)}")
     return Text("▶ " + " · ".join(parts), style="bold")

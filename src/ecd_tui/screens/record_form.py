@@ -21,8 +21,8 @@ from ecd_tui.domain.clients import NotFound
 from ecd_tui.domain.permissions import PermissionDenied
 from ecd_tui.domain.record_fields import RecordError
 from ecd_tui.domain.recipients import InvalidRecipient
-from ecd_tui.screens.yes_no_dialog import YesNoDialog
-from ecd_tui.widgets.plain_text import plain
+from ecd_tui.screens.confirm import ConfirmScreen
+from ecd_tui.widgets.safe_text import safe_text
 
 SAVE_ERRORS = (RecordError, InvalidRecipient, PermissionDenied, NotFound)
 
@@ -54,7 +54,7 @@ class RecordForm(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(plain(self.title_text), classes="dialog-title")
+            yield Label(safe_text(self.title_text), classes="dialog-title")
             yield from self.compose_fields()
             yield Static("", id="form-error", classes="form-error")
             yield Label("ctrl+s: save    escape: close", classes="dialog-keys")
@@ -78,7 +78,7 @@ class RecordForm(ModalScreen[Any]):
         self.dismiss(message.result)
 
     def on_record_form_failed(self, message: Failed) -> None:
-        self.query_one("#form-error", Static).update(plain(message.text))
+        self.query_one("#form-error", Static).update(safe_text(message.text))
 
     # Actions
 
@@ -95,7 +95,7 @@ class RecordForm(ModalScreen[Any]):
             if discard:
                 self.dismiss(None)
 
-        self.app.push_screen(YesNoDialog("Discard the changes in this form?"), answered)
+        self.app.push_screen(ConfirmScreen(safe_text("Discard the changes in this form?")), answered)
 
     # Helpers
 

@@ -29,7 +29,7 @@ from ecd_tui.domain.preview import Preview
 from ecd_tui.domain.segments import analyze, replace_smart_punctuation
 from ecd_tui.screens.merge_tag_picker import MergeTagPicker
 from ecd_tui.screens.preview import PreviewScreen
-from ecd_tui.widgets.plain_text import visible
+from ecd_tui.widgets.safe_text import visible_controls
 
 # The channel is named in words, because a compact checkbox shows its state by colour alone.
 PHONE_CHANNEL_OPTIONS = [
@@ -139,8 +139,8 @@ class MessageComposer(Vertical):
 
     def on_message_composer__failed(self, message: _Failed) -> None:
         message.stop()
-        self._set_status(Text(f"✗ {visible(message.text)}", style="bold"))
-        self.app.notify(visible(message.text), severity="error", markup=False)
+        self._set_status(Text(f"✗ {visible_controls(message.text)}", style="bold"))
+        self.app.notify(visible_controls(message.text), severity="error", markup=False)
 
     # Actions
 
@@ -208,11 +208,11 @@ class MessageComposer(Vertical):
         )
         for problem in problems:
             line.append("\n✗ ")
-            line.append(visible(problem.message), style="bold")
+            line.append(visible_controls(problem.message), style="bold")
             if problem.start is not None:
                 source = subject if problem.field == "Subject" else body
                 line.append("  ")
-                line.append(visible(source[problem.start:problem.end]), style="reverse")
+                line.append(visible_controls(source[problem.start:problem.end]), style="reverse")
         self._set_status(line)
         self._show_tag_hint()
 

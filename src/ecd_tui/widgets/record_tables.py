@@ -8,7 +8,7 @@ from textual.widgets import DataTable
 from ecd_tui.domain.client_records import ContactRecord, EventRecord
 from ecd_tui.domain.clock import format_local, format_time_left, utcnow
 from ecd_tui.domain.records import MessageRecord
-from ecd_tui.widgets.plain_text import plain
+from ecd_tui.widgets.safe_text import safe_text
 
 STATUS_SYMBOLS = {
     "scheduled": "◷", "sending": "…", "held": "‖", "sent": "✓", "delivered": "✓✓", "undelivered": "✗",
@@ -30,7 +30,7 @@ def fill_contacts(table: DataTable, contacts: list[ContactRecord]) -> None:
     table.add_columns("Channel", "Address", "Label", "Line", "State")
     for contact in contacts:
         line = contact.line_type if contact.channel == "phone" else ""
-        table.add_row(contact.channel, plain(contact.address), plain(contact.label), line, contact_state(contact), key=str(contact.id))
+        table.add_row(contact.channel, safe_text(contact.address), safe_text(contact.label), line, contact_state(contact), key=str(contact.id))
 
 
 def fill_events(table: DataTable, events: list[EventRecord], zone) -> None:
@@ -41,7 +41,7 @@ def fill_events(table: DataTable, events: list[EventRecord], zone) -> None:
         when = format_local(event.starts_at, zone)
         if event.starts_at < now:
             when = f"{when} (past)"
-        table.add_row(when, event.event_type, plain(event.case_number), plain(event.location), plain(event.notes), key=str(event.id))
+        table.add_row(when, event.event_type, safe_text(event.case_number), safe_text(event.location), safe_text(event.notes), key=str(event.id))
 
 
 def fill_messages(table: DataTable, messages: list[MessageRecord], zone, *, pending: bool) -> None:
@@ -55,11 +55,11 @@ def fill_messages(table: DataTable, messages: list[MessageRecord], zone, *, pend
         preview = " ".join(message.body.split())[:60]
         if pending:
             left = format_time_left(message.send_at, now) if message.status == "scheduled" else message.status
-            table.add_row(left, message.channel, plain(message.recipient), plain(message.created_by), plain(preview), key=str(message.id))
+            table.add_row(left, message.channel, safe_text(message.recipient), safe_text(message.created_by), safe_text(preview), key=str(message.id))
             continue
         status = Text(f"{STATUS_SYMBOLS.get(message.status, '')} {message.status}")
         when = format_local(message.sent_at or message.created_at, zone)
         detail = message.error_reason or preview
         if message.error_code:
             detail = f"{message.error_code}: {detail}"
-        table.add_row(status, message.channel, plain(message.recipient), when, plain(detail), key=str(message.id))
+        table.add_row(status, message.channel, safe_text(message.recipient), when, safe_text(detail), key=str(message.id))
