@@ -23,7 +23,7 @@ from ecd_tui.screens.help import HelpScreen
 from ecd_tui.services import Services
 from ecd_tui.widgets.message_tables import ScheduledTable
 
-from .helpers import Agency, screen_text, wait_until
+from .helpers import Agency, confirm_preview, screen_text, wait_until
 
 SIZE = (80, 24)
 PHONE_TYPED = "(202) 555-0142"
@@ -75,6 +75,7 @@ async def test_send_flow_typed_recipients_go_out(agency: Agency):
         await pilot.press("ctrl+u", "tab", "tab")
         assert app.focused.id == "subject"
         await pilot.press(*SUBJECT, "tab", *BODY, "ctrl+s")
+        await confirm_preview(pilot)
 
         await wait_until(pilot, lambda: "Scheduled Messages: 2" in screen_text(app), timeout=5, waiting_for="two messages are scheduled")
         assert lines_with(app, PHONE, "scheduled", "text", "clerk1")
@@ -108,6 +109,7 @@ async def test_send_reads_keys_typed_just_before(agency: Agency):
         for character in BODY:
             app.post_message(events.Key(character if character != " " else "space", character))
         app.post_message(events.Key("ctrl+s", None))
+        await confirm_preview(pilot)
 
         await wait_until(pilot, lambda: "Scheduled Messages: 1" in screen_text(app), timeout=5, waiting_for="the message is scheduled")
     assert [record.body for record in agency.services.all_messages()] == [BODY]
@@ -123,6 +125,7 @@ async def test_queued_message_armed_at_send_at(agency: Agency):
         await wait_until(pilot, lambda: lines_with(app, PHONE), timeout=5, waiting_for="the phone is listed")
         app.screen.query_one("#body", TextArea).text = BODY
         await pilot.press("ctrl+s")
+        await confirm_preview(pilot)
         await wait_until(pilot, lambda: "Scheduled Messages: 1" in screen_text(app), timeout=5, waiting_for="the message is scheduled")
 
         record = agency.services.all_messages()[0]
@@ -141,6 +144,7 @@ async def test_queue_notice_names_count_and_time(agency: Agency):
         await wait_until(pilot, lambda: lines_with(app, EMAIL), timeout=5, waiting_for="the email is listed")
         app.screen.query_one("#body", TextArea).text = BODY
         await pilot.press("ctrl+s")
+        await confirm_preview(pilot)
         await wait_until(pilot, lambda: "Scheduled Messages: 2" in screen_text(app), timeout=5, waiting_for="the messages are scheduled")
 
         send_at = agency.services.all_messages()[0].send_at
@@ -160,6 +164,7 @@ async def test_opted_out_recipient_shown_skipped(agency: Agency):
         await wait_until(pilot, lambda: lines_with(app, EMAIL), timeout=5, waiting_for="the email is listed")
         app.screen.query_one("#body", TextArea).text = BODY
         await pilot.press("ctrl+s")
+        await confirm_preview(pilot)
         await wait_until(pilot, lambda: "Scheduled Messages: 1" in screen_text(app), timeout=5, waiting_for="one message is scheduled")
 
         toasts = flat(screen_text(app).replace("\u258c", ""))
@@ -287,6 +292,7 @@ async def test_markup_and_escapes_shown_literally(agency: Agency):
         app.screen.query_one("#subject", Input).value = subject
         app.screen.query_one("#body", TextArea).text = body
         await pilot.press("ctrl+s")
+        await confirm_preview(pilot)
         await wait_until(pilot, lambda: "Scheduled Messages: 1" in screen_text(app), timeout=5, waiting_for="the message is scheduled")
 
         table = app.screen.query_one(ScheduledTable)

@@ -44,6 +44,22 @@ TIMING_OPTIONS = [
 _OPEN_TAG = re.compile(r"\[([A-Za-z]*)$")
 
 
+def tag_hint(before_cursor: str) -> str:
+    """Return "Tags: [ClientFirstName] ..." for a `[` prefix just before the cursor, else ""."""
+    match = _OPEN_TAG.search(before_cursor)
+    if match is None:
+        return ""
+    prefix = match.group(1).lower()
+    matching = [tag.name for tag in TAGS if tag.name.lower().startswith(prefix)]
+    return "Tags: " + (" ".join(f"[{name}]" for name in matching) or "no tag starts like that")
+
+
+def open_tag_length(before_cursor: str) -> int:
+    """Return how many characters of an unfinished `[Tag` end ``before_cursor`` (0 when none)."""
+    match = _OPEN_TAG.search(before_cursor)
+    return len(match.group(0)) if match else 0
+
+
 class TagSuggester(Suggester):
     """Completes a merge tag being typed in the Subject: `[Cli` suggests `[ClientFirstName]`."""
 
@@ -217,19 +233,8 @@ class MessageComposer(Vertical):
         self._show_tag_hint()
 
     def _show_tag_hint(self) -> None:
-        prefix = self._open_tag_prefix()
-        hint = self.query_one("#composer-hint", Static)
-        if prefix is None:
-            hint.update("")
-            return
-        matching = [tag.name for tag in TAGS if tag.name.lower().startswith(prefix.lower())]
-        shown = " ".join(f"[{name}]" for name in matching) or "no tag starts like that"
-        hint.update(Text(f"Tags: {shown}  (ctrl+t: pick)"))
-
-    def _open_tag_prefix(self) -> str | None:
-        before = self._text_before_cursor()
-        match = _OPEN_TAG.search(before)
-        return match.group(1) if match else None
+        hint = tag_hint(self._text_before_cursor())
+        self.query_one("#composer-hint", Static).update(Text(f"{hint}  (ctrl+t: pick)") if hint else "")
 
     def _text_before_cursor(self) -> str:
         if self._last_field == "composer-subject":
@@ -242,8 +247,7 @@ class MessageComposer(Vertical):
     def _insert_tag(self, name: str | None) -> None:
         if not name:
             return
-        prefix = self._open_tag_prefix()
-        typed = len(prefix) + 1 if prefix is not None else 0
+        typed = open_tag_length(self._text_before_cursor())
         tag = f"[{name}]"
         if self._last_field == "composer-subject":
             subject = self.query_one("#composer-subject", Input)
