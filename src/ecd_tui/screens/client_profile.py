@@ -40,7 +40,7 @@ class ClientProfileScreen(Screen):
         Binding("ctrl+l", "refresh", "Refresh"),
         Binding("ctrl+s", "preview", "Preview and send"),
         Binding("ctrl+t", "pick_tag", "Merge tag", show=False),
-        Binding("x", "cancel_message", "Cancel message", show=False),
+        Binding("c,x", "cancel_message", "Cancel message", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -76,7 +76,7 @@ class ClientProfileScreen(Screen):
             yield Label("Events  (Enter: edit · ctrl+b: new event)", classes="section-title")
             yield DataTable(id="profile-events", cursor_type="row")
             yield MessageComposer(self.services, self._targets, id="profile-composer")
-            yield Label("Scheduled Messages  (x: cancel · ctrl+l: refresh)", classes="section-title")
+            yield Label("Scheduled Messages  (c: cancel · ctrl+l: refresh)", classes="section-title")
             yield DataTable(id="profile-scheduled", cursor_type="row")
             yield Label("Sent Messages", classes="section-title")
             yield DataTable(id="profile-sent", cursor_type="row")
@@ -84,6 +84,10 @@ class ClientProfileScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#profile-contacts", DataTable).focus()
+        # The dispatcher's status changes reload the lists; the bare test host has no signal.
+        changes = getattr(self.app, "message_changes", None)
+        if changes is not None:
+            changes.subscribe(self, lambda _change: self._load())
         self._load()
 
     # Handlers

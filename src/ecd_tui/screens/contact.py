@@ -73,6 +73,10 @@ class ContactScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#contact-history", DataTable).focus()
+        # The dispatcher's status changes reload the lists; the bare test host has no signal.
+        changes = getattr(self.app, "message_changes", None)
+        if changes is not None:
+            changes.subscribe(self, lambda _change: self._load())
         self._load()
 
     # Handlers

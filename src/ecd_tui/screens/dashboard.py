@@ -63,7 +63,7 @@ class _Body(VerticalScroll, can_focus=False):
 
 
 class Dashboard(Screen):
-    """Send a message to typed-in recipients and watch what is scheduled and sent."""
+    """Send a message to clients and typed-in recipients, and watch what is scheduled and sent."""
 
     CSS_PATH = "../styles/dashboard.tcss"
 

@@ -27,6 +27,7 @@ from ecd_tui.domain.messages import MessageError, QueueResult, SendTiming
 from ecd_tui.domain.permissions import PermissionDenied
 from ecd_tui.domain.preview import Preview
 from ecd_tui.domain.segments import analyze, replace_smart_punctuation
+from ecd_tui.screens.events import MessagesQueued
 from ecd_tui.screens.merge_tag_picker import MergeTagPicker
 from ecd_tui.screens.preview import PreviewScreen
 from ecd_tui.widgets.safe_text import visible_controls
@@ -185,8 +186,9 @@ class MessageComposer(Vertical):
         try:
             zone = self.services.zone()
             timing = _timing(timing_choice, zone)
+            self.services.require_send(timing)
             preview = self.services.preview(targets, subject, body, timing, voice=voice)
-        except MessageError as error:
+        except (MessageError, PermissionDenied) as error:
             self.post_message(self._Failed(str(error)))
             return
         self.post_message(self._PreviewReady(preview, zone, request))
@@ -195,14 +197,15 @@ class MessageComposer(Vertical):
     def _queue(self, request: tuple, fingerprint: str) -> None:
         targets, subject, body, voice, timing_choice = request
         try:
-            timing = _timing(timing_choice, self.services.zone())
+            zone = self.services.zone()
+            timing = _timing(timing_choice, zone)
             result = self.services.send(targets, subject, body, timing, voice=voice, expected_fingerprint=fingerprint)
         except (MessageError, PermissionDenied) as error:
             self.post_message(self._Failed(str(error)))
             return
-        self.app.call_from_thread(self._queued, result)
+        self.app.call_from_thread(self._queued, result, zone)
 
-    def _queued(self, result: QueueResult) -> None:
+    def _queued(self, result: QueueResult, zone) -> None:
         self.query_one("#composer-subject", Input).value = ""
         self.query_one("#composer-body", TextArea).text = ""
         count = len(result.messages)
@@ -211,6 +214,8 @@ class MessageComposer(Vertical):
         self._set_status(Text(f"✓ {text}"))
         self.app.notify(text, markup=False)
         self.post_message(self.Queued(result))
+        # MessagesQueued bubbles to the app, which arms the dispatcher for each message.
+        self.post_message(MessagesQueued(result, zone))
 
     # Composing checks and merge tags
 

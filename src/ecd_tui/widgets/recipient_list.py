@@ -12,7 +12,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ecd_tui.domain.client_records import ClientMatch
-from ecd_tui.domain.fanout import SendTarget
+from ecd_tui.domain.fanout import SendTarget, channel_for
 from ecd_tui.domain.recipients import Recipient
 from ecd_tui.widgets.safe_text import safe_text
 
@@ -105,7 +105,7 @@ def _client_prompt(match: ClientMatch) -> Text:
     reachable = [contact for contact in match.contacts if contact.reachable]
     prompt.append(f"  {len(reachable)} message{'s' if len(reachable) != 1 else ''}", style="dim")
     for contact in match.contacts:
-        channel = "email" if contact.channel == "email" else ("call" if contact.line_type == "landline" else "text")
+        channel = channel_name(channel_for(contact.channel, contact.line_type, voice=False))
         label = f" {contact.label}" if contact.label else ""
         if contact.reachable:
             prompt.append("\n  \u2192 ")

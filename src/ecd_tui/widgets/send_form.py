@@ -25,7 +25,7 @@ from ecd_tui.widgets.safe_text import safe_text
 
 
 class SendForm(Vertical):
-    """Recipients above the (Phone or Email) field, then Subject, Message and Send."""
+    """Recipients above the To field (client, phone or email), then Subject, Message and Send."""
 
     class AddRequested(Message):
         """The clerk asked to add the typed text as a recipient."""
