@@ -104,6 +104,12 @@ async def test_dashboard_offers_tags_and_blocks_unknown(client_agency, tmp_path)
         assert app.screen.query_one("#body").text == "Hi [EventDate]"
 
         app.screen.query_one("#body").text = "Hi [Nope]"
+        await pilot.pause()
+        assert "✗ Message: unknown merge tag [Nope]" in str(app.screen.query_one("#tag-hint").render())
+        app.screen.query_one("#subject").value = "s" * 256
+        await pilot.pause()
+        assert "The subject has 256 characters" in str(app.screen.query_one("#tag-hint").render())
+        app.screen.query_one("#subject").value = ""
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: "unknown merge tag [Nope] at line 1, column 4" in screen_text(app), timeout=5, waiting_for="the unknown tag is named")
     assert messages(client_agency) == []

@@ -10,6 +10,7 @@ case number or email: a client becomes one entry that lists the contacts it expa
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -17,6 +18,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from ecd_tui.domain.client_records import ClientMatch
 from ecd_tui.domain.fanout import SendTarget
+from ecd_tui.domain.preview import check_draft
 from ecd_tui.domain.recipients import Recipient
 from ecd_tui.widgets.composer import TagSuggester, open_tag_length, tag_hint
 from ecd_tui.widgets.labelled import Field
@@ -133,11 +135,30 @@ class SendForm(Vertical):
         self.show_recipient_error("" if added else f"{match.client.full_name} is in the list already.")
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        """Offer the merge tags that match a `[` being typed in Message."""
+        """Offer the merge tags that match a `[` being typed in Message, and check the draft."""
         body = event.text_area
         row, column = body.cursor_location
         hint = tag_hint(body.document.get_line(row)[:column])
-        self.query_one("#tag-hint", Static).update(hint + "  (F8: pick a tag)" if hint else "")
+        self._show_draft_check(hint + "  (F8: pick a tag)" if hint else "")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "subject":
+            self._show_draft_check("")
+
+    def _show_draft_check(self, hint: str) -> None:
+        """Show the tag hint, then each unknown tag or over-long field, the tag in reverse video."""
+        subject = self.query_one("#subject", Input).value
+        body = self.query_one("#body", TextArea).text
+        line = Text(hint)
+        for problem in check_draft(subject, body):
+            line.append("\n" if line.plain else "")
+            line.append("\u2717 ")
+            line.append_text(safe_text(problem.message))
+            if problem.start is not None:
+                source = subject if problem.field == "Subject" else body
+                line.append("  ")
+                line.append_text(safe_text(source[problem.start:problem.end], style="reverse"))
+        self.query_one("#tag-hint", Static).update(line)
 
     def insert_tag(self, name: str) -> None:
         """Put ``[name]`` in Message at the cursor, replacing a `[` prefix typed just before."""
