@@ -24,6 +24,7 @@ from ecd_tui.screens.client_form import ClientFormScreen
 from ecd_tui.screens.contact_form import ContactFormScreen
 from ecd_tui.screens.event_form import EventFormScreen
 from ecd_tui.screens.confirm import ConfirmScreen
+from ecd_tui.widgets.app_header import AppHeader
 from ecd_tui.widgets.composer import MessageComposer
 from ecd_tui.widgets.safe_text import safe_lines, safe_text
 from ecd_tui.widgets.record_tables import fill_contacts, fill_events, fill_messages
@@ -45,7 +46,7 @@ class ClientProfileScreen(Screen):
     ]
 
     class Loaded(Message):
-        def __init__(self, client, contacts, events, pending, sent, zone) -> None:
+        def __init__(self, client, contacts, events, pending, sent, zone, agency_name) -> None:
             super().__init__()
             self.client = client
             self.contacts = contacts
@@ -53,6 +54,7 @@ class ClientProfileScreen(Screen):
             self.pending = pending
             self.sent = sent
             self.zone = zone
+            self.agency_name = agency_name
 
     class Failed(Message):
         def __init__(self, text: str) -> None:
@@ -69,6 +71,7 @@ class ClientProfileScreen(Screen):
         self.pending: list[MessageRecord] = []
 
     def compose(self) -> ComposeResult:
+        yield AppHeader(getattr(self.app, "mode", "sandbox"), self.services.actor, id="header")
         with VerticalScroll(id="profile"):
             yield Static("Loading…", id="profile-details")
             yield Label("Contacts  (Enter: open · ctrl+n: Create Contact)", classes="section-title")
@@ -94,6 +97,7 @@ class ClientProfileScreen(Screen):
 
     def on_client_profile_screen_loaded(self, message: Loaded) -> None:
         self.client, self.contacts, self.events, self.pending = message.client, message.contacts, message.events, message.pending
+        self.query_one(AppHeader).show_agency(message.agency_name)
         self.query_one("#profile-details", Static).update(_details(message.client, message.contacts))
         fill_contacts(self.query_one("#profile-contacts", DataTable), message.contacts)
         fill_events(self.query_one("#profile-events", DataTable), message.events, message.zone)
@@ -177,6 +181,7 @@ class ClientProfileScreen(Screen):
                 self.services.client_messages(self.client_pk, pending=True),
                 self.services.client_messages(self.client_pk, pending=False),
                 self.services.zone(),
+                self.services.agency().name,
             )
         except NotFound as error:
             self.post_message(self.Failed(str(error)))

@@ -22,6 +22,7 @@ from ecd_tui.domain.fanout import SendTarget
 from ecd_tui.screens.contact_form import ContactFormScreen
 from ecd_tui.screens.opt_out_dialog import OptOutDialog
 from ecd_tui.screens.confirm import ConfirmScreen
+from ecd_tui.widgets.app_header import AppHeader
 from ecd_tui.widgets.composer import MessageComposer
 from ecd_tui.widgets.safe_text import safe_text, visible_controls
 from ecd_tui.widgets.record_tables import contact_state, fill_messages
@@ -39,7 +40,7 @@ class ContactScreen(Screen):
     ]
 
     class Loaded(Message):
-        def __init__(self, contact, client, history, pending, sent, zone) -> None:
+        def __init__(self, contact, client, history, pending, sent, zone, agency_name) -> None:
             super().__init__()
             self.contact = contact
             self.client = client
@@ -47,6 +48,7 @@ class ContactScreen(Screen):
             self.pending = pending
             self.sent = sent
             self.zone = zone
+            self.agency_name = agency_name
 
     class Failed(Message):
         def __init__(self, text: str) -> None:
@@ -60,6 +62,7 @@ class ContactScreen(Screen):
         self.contact: ContactRecord | None = None
 
     def compose(self) -> ComposeResult:
+        yield AppHeader(getattr(self.app, "mode", "sandbox"), self.services.actor, id="header")
         with VerticalScroll(id="contact"):
             yield Static("Loading…", id="contact-details")
             yield Label("Opt-out history  (ctrl+b: opt out or back in)", classes="section-title")
@@ -83,6 +86,7 @@ class ContactScreen(Screen):
 
     def on_contact_screen_loaded(self, message: Loaded) -> None:
         self.contact = message.contact
+        self.query_one(AppHeader).show_agency(message.agency_name)
         self.query_one("#contact-details", Static).update(_details(message.contact, message.client, message.zone))
         _fill_history(self.query_one("#contact-history", DataTable), message.history, message.zone)
         fill_messages(self.query_one("#contact-scheduled", DataTable), message.pending, message.zone, pending=True)
@@ -140,6 +144,7 @@ class ContactScreen(Screen):
                 self.services.contact_messages(self.contact_id, pending=True),
                 self.services.contact_messages(self.contact_id, pending=False),
                 self.services.zone(),
+                self.services.agency().name,
             )
         except NotFound as error:
             self.post_message(self.Failed(str(error)))
