@@ -1,7 +1,7 @@
 """``ecd-tui import`` and ``ecd-tui send --client`` through ``cli.main``, in this process.
 
-The subprocess tests in tests/e2e cover the installed command; these call ``main`` with
-the same arguments, which keeps the many calls of an import-then-send run fast.
+The subprocess tests in tests/e2e cover the installed command. These call ``main`` with
+the same arguments, so the many calls of an import-then-send run stay fast.
 """
 
 from __future__ import annotations
