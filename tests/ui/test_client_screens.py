@@ -16,7 +16,8 @@ from ecd_tui.screens.preview import PreviewScreen
 from ecd_tui.screens.confirm import ConfirmScreen
 from tests.ui.conftest import client_pk, contact_id
 from tests.ui.hosting import ScreenHost
-from tests.ui.helpers import screen_text
+from ecd_tui.screens.opt_out_dialog import OptOutDialog
+from tests.ui.helpers import screen_text, wait_until
 
 SIZE = (80, 24)
 
@@ -205,8 +206,10 @@ async def test_contact_opt_out_with_reason_and_confirmation(client_agency):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "State: ✓ reachable" in screen_text(app)
-        await pilot.press("ctrl+b", *"called to stop", "ctrl+s")
-        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("ctrl+b")
+        await wait_until(pilot, lambda: isinstance(app.screen, OptOutDialog), timeout=5, waiting_for="the opt-out form opens")
+        await pilot.press(*"called to stop", "ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=5, waiting_for="the confirmation opens")
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, ContactScreen)

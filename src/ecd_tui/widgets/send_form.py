@@ -69,6 +69,7 @@ class SendForm(Vertical):
 
     def on_mount(self) -> None:
         self.query_one(RecipientList).display = False
+        self.query_one("#tag-hint", Static).display = False
 
     # Event handlers
 
@@ -158,7 +159,9 @@ class SendForm(Vertical):
                 source = subject if problem.field == "Subject" else body
                 line.append("  ")
                 line.append_text(safe_text(source[problem.start:problem.end], style="reverse"))
-        self.query_one("#tag-hint", Static).update(line)
+        hint_area = self.query_one("#tag-hint", Static)
+        hint_area.update(line)
+        hint_area.display = bool(line.plain)
 
     def insert_tag(self, name: str) -> None:
         """Put ``[name]`` in Message at the cursor, replacing a `[` prefix typed just before."""
