@@ -109,10 +109,14 @@ def test_demo_sends_typed_phone_with_keys(isolated_dirs: Path, tmux: Tmux):
     for _ in range(2):  # the Add button, then Subject
         tmux.keys("Tab")
         time.sleep(FOCUS_PAUSE_SECONDS)
+    # On a busy machine the focus moves late, so wait until the form marks the field.
+    wait_for_screen(tmux, lambda screen: "\u25b6 Subject" in screen, timeout=5, waiting_for="Subject has focus")
     tmux.keys(SUBJECT, literal=True)
     tmux.keys("Tab")
+    wait_for_screen(tmux, lambda screen: "\u25b6 Message" in screen, timeout=5, waiting_for="Message has focus")
     time.sleep(FOCUS_PAUSE_SECONDS)
     tmux.keys(BODY, literal=True)
+    wait_for_screen(tmux, lambda screen: BODY in screen, timeout=5, waiting_for="the message is typed")
     tmux.keys("C-s")
     wait_for_screen(tmux, lambda screen: "Preview: 1 message" in screen, timeout=10, waiting_for="the preview opens")
     tmux.keys("y")
@@ -143,17 +147,19 @@ def test_demo_finds_client_and_sends_to_contacts(isolated_dirs: Path, tmux: Tmux
     screen = wait_for_screen(tmux, lambda screen: "2 of 3 contacts reachable" in screen, timeout=5, waiting_for="the profile opens")
     assert "✗ opted out" in screen
 
-    for _ in range(2):  # the events table, then Subject
-        tmux.keys("Tab")
-        time.sleep(FOCUS_PAUSE_SECONDS)
+    tmux.keys("F3")  # Subject of the Send a Message form
+    wait_for_screen(tmux, lambda screen: "^t Merge tag" in screen, timeout=5, waiting_for="the form has focus")
+    time.sleep(FOCUS_PAUSE_SECONDS)
     tmux.keys("Hearing", literal=True)
+    wait_for_screen(tmux, lambda screen: "Subject Hearing" in screen, timeout=5, waiting_for="the subject is typed")
     tmux.keys("Tab")
     time.sleep(FOCUS_PAUSE_SECONDS)
     tmux.keys("Hi [ClientFirstName], see you [EventDate].", literal=True)
+    wait_for_screen(tmux, lambda screen: "see you [EventDate]." in screen, timeout=5, waiting_for="the message is typed")
     tmux.keys("C-s")
     screen = wait_for_screen(tmux, lambda screen: "Preview: 2 messages, 1 skipped" in screen, timeout=10, waiting_for="the preview opens")
     assert "skipped Dana Whitfield (+12025550143, home): opted out" in screen
-    assert "Hi Dana, see you " in screen
+    assert "Hi Dana, see you " in screen, screen
     assert "[ClientFirstName]" not in screen
     tmux.keys("y")
     wait_for_screen(tmux, lambda screen: "2 messages queued" in screen, timeout=10, waiting_for="the messages are queued")

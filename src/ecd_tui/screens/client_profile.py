@@ -41,6 +41,7 @@ class ClientProfileScreen(Screen):
         Binding("ctrl+l", "refresh", "Refresh"),
         Binding("ctrl+s", "preview", "Preview and send"),
         Binding("ctrl+t", "pick_tag", "Merge tag", show=False),
+        Binding("f3", "focus_composer", "Go to Send a Message", show=False),
         Binding("c,x", "cancel_message", "Cancel message", show=False),
         Binding("escape", "back", "Back"),
     ]
@@ -137,6 +138,9 @@ class ClientProfileScreen(Screen):
 
     def action_preview(self) -> None:
         self.query_one(MessageComposer).action_preview()
+
+    def action_focus_composer(self) -> None:
+        self.query_one("#composer-subject").focus()
 
     def action_pick_tag(self) -> None:
         composer = self.query_one(MessageComposer)

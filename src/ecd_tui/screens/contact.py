@@ -36,6 +36,7 @@ class ContactScreen(Screen):
         Binding("ctrl+l", "refresh", "Refresh"),
         Binding("ctrl+s", "preview", "Preview and send"),
         Binding("ctrl+t", "pick_tag", "Merge tag", show=False),
+        Binding("f3", "focus_composer", "Go to Send a Message", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -113,6 +114,9 @@ class ContactScreen(Screen):
 
     def action_preview(self) -> None:
         self.query_one(MessageComposer).action_preview()
+
+    def action_focus_composer(self) -> None:
+        self.query_one("#composer-subject").focus()
 
     def action_pick_tag(self) -> None:
         composer = self.query_one(MessageComposer)
