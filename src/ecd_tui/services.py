@@ -22,7 +22,8 @@ from ecd_tui.domain.preview import DraftProblem, Preview, check_draft
 from ecd_tui.domain.recipients import Recipient, parse_recipient
 from ecd_tui.domain.records import Actor, AgencyInfo, MessageRecord
 from ecd_tui.domain.store import Store
-from ecd_tui.domain.users import identify
+from ecd_tui.domain.permissions import Permission
+from ecd_tui.domain.users import identify, require
 
 
 @dataclass
@@ -132,3 +133,9 @@ class Services:
     def import_clients(self, path: Path) -> ImportReport:
         """Apply a CSV file of clients, contacts and events; see domain.importer for its columns."""
         return importer.import_csv(self.store, self.actor, path)
+
+    def require_send(self, timing: SendTiming = SendTiming()) -> None:
+        """Raise PermissionDenied unless this user may send with ``timing``; checked before a preview."""
+        require(self.actor, Permission.CREATE_MESSAGES, "send messages")
+        if timing.mode == "now":
+            require(self.actor, Permission.SEND_WITHOUT_DELAY, "send without the review delay")
