@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.widgets import Input
+
 from ecd_tui.screens.client_profile import ClientProfileScreen
 from ecd_tui.screens.clients import ClientsScreen
 from ecd_tui.screens.contact import ContactScreen
@@ -11,8 +13,11 @@ from tests.ui.test_client_screens import SIZE, settle
 
 
 async def settle_for_picture(pilot) -> None:
-    """Settle, then give DataTable an idle turn to size its columns to the new rows."""
+    """Settle, stop the text cursors blinking, then let DataTable size its columns to the new rows."""
     await settle(pilot)
+    # A blinking cursor is drawn or not depending on when the picture is taken.
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
     await pilot.pause(0.2)
 
 

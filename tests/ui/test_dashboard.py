@@ -408,8 +408,10 @@ async def test_help_lists_keys_and_log_path(agency: Agency):
 
         # The merge-tag list ends the help, below the keys of every screen.
         await pilot.press("end")
-        await pilot.pause(0.3)
-        assert "[AgencyEmail]" in flat(screen_text(app).replace("\u2551", ""))
+        await wait_until(
+            pilot, lambda: "[AgencyEmail]" in flat(screen_text(app).replace("\u2551", "")),
+            timeout=5, waiting_for="the help scrolls to the merge tags",
+        )
         console = Console(width=80, record=True, file=io.StringIO())
         console.print(app.screen._keys_table())
         assert "cCancelmessage" in flat(console.export_text())
