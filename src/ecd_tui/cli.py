@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ecd_tui import __version__
+from ecd_tui.cli_admin import ADMIN_COMMANDS, AdminCommandError, add_admin_commands
 from ecd_tui.config import Config, ConfigError, load_config
 
 log = logging.getLogger("ecd_tui.cli")
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="SANDBOX_COMMAND", required=True)
     sandbox_log = sandbox_commands.add_parser("log", help="what the sandbox received")
     sandbox_log.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_admin_commands(commands)
     return parser
 
 
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         setup_logging(config.paths.log_file)
         handler = COMMANDS[command]
         return handler(args, config, demo)
-    except (CommandError, ConfigError) as error:
+    except (CommandError, ConfigError, AdminCommandError) as error:
         print(f"ecd-tui: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -95,7 +97,7 @@ def _open_services(config: Config, demo: bool):
     from ecd_tui.services import Services
 
     try:
-        store = open_store(config.database)
+        store = open_store(config.database, group=config.database_group)
     except StoreError as error:
         raise CommandError(str(error)) from None
     login = current_login()
@@ -103,7 +105,22 @@ def _open_services(config: Config, demo: bool):
         from ecd_tui.domain.demo import seed_demo
 
         seed_demo(store, login)
-    return Services.open(store, login)
+    services = Services.open(store, login)
+    _check_access(services)
+    return services
+
+
+def _check_access(services) -> None:
+    """Refuse a login with no access; tell a read-only one whom to ask, on stderr."""
+    from ecd_tui.domain.access import AccessDenied
+
+    try:
+        access = services.require_access()
+    except AccessDenied as error:
+        services.store.dispose()
+        raise CommandError(str(error)) from None
+    if access.level == "read_only":
+        print(f"ecd-tui: {access.message}", file=sys.stderr)
 
 
 def run_app(args: argparse.Namespace, config: Config, demo: bool) -> int:
@@ -242,4 +259,5 @@ COMMANDS = {
     "messages": messages,
     "dispatch": dispatch,
     "sandbox": sandbox,
+    **ADMIN_COMMANDS,
 }
