@@ -152,9 +152,8 @@ def go_live(store: Store, actor: Actor, config: Config, *, passphrase: str | Non
         CarrierSetupError: a carrier is not set up or its test failed; nothing changes.
     """
     results = run_connection_tests(store, actor, config, passphrase=passphrase, tls_context=tls_context, timeout=timeout)
-    failed = [str(result) for result in results if not result.ok]
-    if failed:
-        raise CarrierSetupError("Delivery stays in the sandbox, because a connection test failed. " + " ".join(failed))
+    if not all(result.ok for result in results):
+        raise CarrierSetupError("Delivery stays in the sandbox, because a connection test failed. " + " ".join(str(result) for result in results))
     return set_delivery_mode(store, actor, "live"), results
 
 
