@@ -207,9 +207,14 @@ def dispatch(args: argparse.Namespace, config: Config, demo: bool) -> int:
 
 async def _dispatch(services, config: Config, demo: bool, *, until_idle: bool, timeout: float) -> bool:
     from ecd_tui.delivery.dispatcher import Dispatcher
-    from ecd_tui.delivery.setup import start_delivery
+    from ecd_tui.delivery.plan import plan_delivery
+    from ecd_tui.delivery.setup import DeliveryUnavailable, start_delivery
 
-    delivery = await start_delivery(config, force_sandbox=demo)
+    plan = await asyncio.to_thread(plan_delivery, config, services.delivery_mode().mode, force_sandbox=demo)
+    try:
+        delivery = await start_delivery(config, force_sandbox=demo, plan=plan)
+    except DeliveryUnavailable as error:
+        raise CommandError(str(error)) from None
     dispatcher = Dispatcher(services.store, delivery.text_transport, delivery.email_transport, fallback_senders=delivery.senders)
     print(f"ecd-tui dispatcher: delivery is {delivery.mode}" + (" (nothing leaves this machine)" if delivery.sandbox else ""), file=sys.stderr)
     try:

@@ -137,7 +137,7 @@ def test_live_database_without_secrets_sends_nothing(config):
     plan = plan_delivery(config, "live")
     assert plan.mode == "unavailable"
     assert "ecd-tui setup" in plan.reason
-    assert plan.header_label.startswith("LIVE: NOT SENDING")
+    assert plan.header_label.startswith("LIVE (no credentials here)")
 
 
 async def test_start_delivery_refuses_unavailable_plan(config):

@@ -38,7 +38,7 @@ class DeliveryPlan:
         if self.mode == "live":
             return "LIVE"
         if self.mode == "unavailable":
-            return "LIVE: NOT SENDING (no credentials)"
+            return "LIVE (no credentials here)"
         return "SANDBOX: nothing leaves this machine"
 
 

@@ -107,7 +107,7 @@ def restore_database(backup: Path, database: Path) -> Path | None:
     running = fresh_dispatchers(database)
     if running:
         raise BackupError(
-            f"A dispatcher is running on {database} ({', '.join(running)}): stop it (systemctl stop ecd-tui-dispatch) "
+            f"A dispatcher is running on {database} ({', '.join(running)}): stop the dispatcher service "
             "and close every ecd-tui app, then restore again."
         )
     kept = None
