@@ -130,3 +130,37 @@ class Services:
         require(self.actor, Permission.MANAGE_SETTINGS, "change the carrier credentials")
         with self.store.write() as session:
             session.add(AuditEntry(at=utcnow(), login=self.actor.login, action="credentials stored", target="carriers", detail=detail))
+
+    # Carriers: these take the installation's Config, because the carrier settings and
+    # secrets belong to the installation, not to the database. They block on the keyring,
+    # files and the network, so screens call them from thread workers.
+
+    def carrier_overview(self, config, passphrase: str | None = None) -> dict:
+        """Return the carrier form (no secrets), the agency's mode and this session's plan in words."""
+        from ecd_tui.delivery.carrier_admin import carrier_overview
+
+        require(self.actor, Permission.MANAGE_SETTINGS, "see the carrier settings")
+        return carrier_overview(config, self.delivery_mode().mode, self.scheduled_count(), passphrase)
+
+    def store_carriers(self, config, form: dict[str, str], passphrase: str | None = None):
+        """Store carrier settings and secrets; return (new config, where the secrets went, warnings)."""
+        from ecd_tui.delivery.carrier_admin import CarrierForm, store_carrier_settings
+
+        return store_carrier_settings(self.store, self.actor, config, CarrierForm(**form), passphrase=passphrase)
+
+    def test_connections(self, config, passphrase: str | None = None):
+        from ecd_tui.delivery.carrier_admin import run_connection_tests
+
+        return run_connection_tests(self.store, self.actor, config, passphrase=passphrase)
+
+    def go_live(self, config, passphrase: str | None = None):
+        """Test both carriers, then switch to live; raises CarrierSetupError when a test fails."""
+        from ecd_tui.delivery.carrier_admin import go_live
+
+        return go_live(self.store, self.actor, config, passphrase=passphrase)
+
+    def check_agency_number(self, config, e164: str, passphrase: str | None = None):
+        """Look an agency number up in the Twilio account; only meaningful when live."""
+        from ecd_tui.delivery.carrier_admin import check_number_in_account
+
+        return check_number_in_account(config, self.delivery_mode().mode, e164, passphrase)

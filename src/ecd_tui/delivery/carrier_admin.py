@@ -168,3 +168,48 @@ async def _run_checks(resolved: Resolved, tls_context: ssl.SSLContext | None, ti
     if config.smtp.username and config.smtp.password is None:
         results[1] = CheckResult("SMTP", False, "no SMTP password was found. " + resolved.explain())
     return results
+
+
+def carrier_overview(config: Config, agency_mode: str, scheduled: int, passphrase: str | None = None) -> dict:
+    """Return what the Carriers screen shows: the form without secrets, the mode and the plan."""
+    from ecd_tui.delivery.credentials import credentials_file
+    from ecd_tui.delivery.keyring_store import Keyring
+    from ecd_tui.delivery.plan import plan_delivery
+
+    twilio, smtp = config.twilio, config.smtp
+    form = {
+        "account_sid": twilio.account_sid if twilio else "",
+        "api_key": (twilio.api_key or "") if twilio else "",
+        "smtp_host": smtp.host if smtp else "",
+        "smtp_port": str(smtp.port) if smtp else "587",
+        "smtp_tls": smtp.tls if smtp else "starttls",
+        "smtp_username": (smtp.username or "") if smtp else "",
+        "smtp_sender": (smtp.sender or "") if smtp else "",
+    }
+    keyring = Keyring(config.credentials.keyring)
+    resolved = resolve(config, passphrase=passphrase, keyring=keyring)
+    sources = ", ".join(f"{name} from the {source}" for name, source in resolved.sources.items()) or "no secret found yet"
+    store_words = f"the keyring ({keyring.name})" if keyring.available else f"the encrypted file {credentials_file(config)} (no keyring: {keyring.reason})"
+    plan = plan_delivery(config, agency_mode, passphrase=passphrase)
+    lines = [
+        f"Agency delivery: {agency_mode.upper()}. This session: {plan.header_label}.",
+        f"Secrets: {sources}. New secrets go to {store_words}.",
+    ]
+    if not resolved.complete:
+        lines.append(resolved.explain())
+    return {
+        "form": form, "mode": agency_mode, "status": "\n".join(lines), "scheduled": scheduled,
+        "keyring_available": keyring.available, "file_exists": credentials_file(config).exists(),
+    }
+
+
+def check_number_in_account(config: Config, agency_mode: str, e164: str, passphrase: str | None = None) -> CheckResult:
+    """Look an agency number up in the Twilio account when delivery is live."""
+    from ecd_tui.delivery.connection_checks import check_agency_number
+
+    if agency_mode != "live":
+        return CheckResult("Twilio", True, f"Delivery is the sandbox, so {e164} is not checked; it is checked against the Twilio account once live.")
+    resolved = resolve(config, passphrase=passphrase)
+    if resolved.config.twilio is None or not resolved.config.twilio.auth_token:
+        return CheckResult("Twilio", False, f"{e164} cannot be checked: {resolved.explain()}")
+    return asyncio.run(check_agency_number(resolved.config.twilio, e164))

@@ -7,6 +7,7 @@ in minutes or hours and stored in seconds.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -89,9 +90,16 @@ def _email(label: str) -> Callable[[str, dict[str, str]], str | None]:
     return parse
 
 
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    # available_timezones() walks the tzdata files on every call; the Settings screen
+    # checks the time zone on each key press.
+    return frozenset(available_timezones())
+
+
 def _time_zone(value: str, _values: dict[str, str]) -> str:
     text = value.strip()
-    if text not in available_timezones():
+    if text not in _zone_names():
         raise ValueError(f"Time zone {text!r} is not an IANA time zone name: use a name such as America/New_York or America/Chicago.")
     try:
         ZoneInfo(text)

@@ -1,0 +1,91 @@
+"""A dialog to add a user or give one another role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, RadioButton, RadioSet, Static
+
+from ecd_tui.domain.user_admin import ROLE_NAMES, UserRecord
+from ecd_tui.widgets.labelled import Field
+
+ROLE_HELP = {
+    "viewer": "reads, sends nothing",
+    "clerk": "sends and cancels own messages, adds contacts",
+    "supervisor": "a clerk who may cancel anyone's message and send at once",
+    "administrator": "also settings, phones, users and carriers",
+}
+
+
+@dataclass(frozen=True)
+class UserForm:
+    """What the dialog returns: login, display name and role."""
+
+    login: str
+    display_name: str
+    role: str
+
+
+class UserDialog(ModalScreen[UserForm | None]):
+    """Type a login and pick a role; ctrl+s saves, Escape backs out unchanged."""
+
+    CSS_PATH = "../styles/admin.tcss"
+
+    BINDINGS = [
+        Binding("ctrl+s,f2", "save", "Save", priority=True),
+        Binding("escape", "back_out", "Back"),
+    ]
+
+    def __init__(self, user: UserRecord | None = None) -> None:
+        super().__init__()
+        self.user = user
+
+    def compose(self) -> ComposeResult:
+        user = self.user
+        with Vertical(classes="dialog"):
+            yield Static("Add a user" if user is None else f"Role of {user.login}", classes="dialog-title", markup=False)
+            if user is None:
+                yield Field("Login", Input(id="user-login", placeholder="the person's SSH login, e.g. jdoe"))
+                yield Field("Name", Input(id="user-name", placeholder="Jane Doe (optional)"))
+            with RadioSet(id="user-role"):
+                for role in ROLE_NAMES:
+                    chosen = (user.role if user else "clerk") == role
+                    yield RadioButton(f"{role.title()}: {ROLE_HELP[role]}", value=chosen, id=f"role-{role}")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (ctrl+s)", id="save", compact=True)
+                yield Button("Back (Esc)", id="back", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.user is None:
+            self.query_one("#user-login", Input).focus()
+        else:
+            self.query_one(RadioSet).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_back_out()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    def action_save(self) -> None:
+        pressed = self.query_one(RadioSet).pressed_button
+        role = (pressed.id or "role-clerk").removeprefix("role-") if pressed else "clerk"
+        if self.user is None:
+            login = self.query_one("#user-login", Input).value
+            name = self.query_one("#user-name", Input).value
+        else:
+            login, name = self.user.login, self.user.display_name
+        self.dismiss(UserForm(login=login, display_name=name, role=role))
+
+    def action_back_out(self) -> None:
+        self.dismiss(None)
