@@ -129,7 +129,7 @@ def test_hanging_keyring_is_bounded(config, monkeypatch):
     HangingKeyring.release.set()
     assert resolved.complete
     assert resolved.sources[TWILIO_SECRET] == "environment"
-    assert any("did not answer" in problem for problem in resolved.problems)
+    assert any("did not respond" in problem for problem in resolved.problems)
     assert elapsed < 3
 
 

@@ -32,12 +32,12 @@ _API_KEY = re.compile(r"^SK[0-9a-fA-F]{32}$")
 
 
 class CarrierSetupError(ValueError):
-    """Carrier settings that cannot be used, or a refusal to go live; the text says why."""
+    """Carrier settings that cannot be used, or a rejected go-live; the message explains why."""
 
 
 @dataclass
 class CarrierForm:
-    """What the administrator types in setup; empty secrets keep the stored ones."""
+    """The values an administrator types in setup; empty secrets keep the stored ones."""
 
     account_sid: str = ""
     api_key: str = ""

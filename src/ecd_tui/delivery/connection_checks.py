@@ -1,4 +1,4 @@
-"""Connection tests for the carriers: log in, send nothing, answer in plain words.
+"""Connection tests for the carriers: log in, send nothing, report in plain words.
 
 Each test ends within ``CHECK_TIMEOUT`` seconds whatever the server does, and returns a
 ``CheckResult`` instead of raising, so a screen or the command line can show it as is.

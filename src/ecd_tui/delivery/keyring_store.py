@@ -24,7 +24,7 @@ KEYRING_TIMEOUT = 5.0
 
 
 class KeyringUnavailable(Exception):
-    """No keyring works here; the text says why."""
+    """No keyring works here; the message explains why."""
 
 
 class Keyring:
@@ -100,7 +100,7 @@ class Keyring:
         thread.start()
         thread.join(self.timeout)
         if thread.is_alive():
-            raise KeyringUnavailable(f"the keyring did not answer within {self.timeout:g} seconds")
+            raise KeyringUnavailable(f"the keyring did not respond within {self.timeout:g} seconds")
         error = outcome.get("error")
         if isinstance(error, KeyringUnavailable):
             raise error

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class DeliveryPlan:
-    """How this process delivers, with the config (secrets filled in when live).
+    """The delivery choice of this process, with the config (secrets filled in when live).
 
     Attributes:
         mode: "sandbox", "live" or "unavailable".

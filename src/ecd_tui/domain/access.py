@@ -1,7 +1,7 @@
 """Whether a login may use the app at all, and whom to ask when it may not.
 
 A user with a role has full access within that role. A login that is not a user gets
-read-only access or none, as the agency setting says. A disabled user gets none.
+read-only access or none, as the agency setting chooses. A disabled user gets none.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from ecd_tui.domain.store import Store
 
 
 class AccessDenied(Exception):
-    """The login may not use this agency's database; the text says whom to ask."""
+    """The login may not use this agency's database; the message names whom to ask."""
 
 
 @dataclass(frozen=True)
 class Access:
-    """What a login may do: "full" (within its role), "read_only" or "none", and why."""
+    """The access of a login: "full" (within its role), "read_only" or "none", and why."""
 
     level: Literal["full", "read_only", "none"]
     message: str = ""

@@ -24,7 +24,7 @@ REQUIRED_TABLES = {"message", "agency_settings", "alembic_version"}
 
 
 class BackupError(Exception):
-    """A backup or restore that cannot be done; the text says why and what to do."""
+    """A backup or restore that cannot be done; the message explains why and what to do."""
 
 
 def backup_database(database: Path, destination: Path) -> int:
@@ -110,10 +110,10 @@ def restore_database(backup: Path, database: Path) -> Path | None:
             f"A dispatcher is running on {database} ({', '.join(running)}): stop the dispatcher service "
             "and close every ecd-tui app, then restore again."
         )
-    kept = None
+    previous_copy = None
     if database.exists():
-        kept = database.with_name(f"{database.name}.before-restore-{utcnow().strftime('%Y%m%dT%H%M%SZ')}")
-        backup_database(database, kept)
+        previous_copy = database.with_name(f"{database.name}.before-restore-{utcnow().strftime('%Y%m%dT%H%M%SZ')}")
+        backup_database(database, previous_copy)
     source = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
     target = sqlite3.connect(database, timeout=30)
     try:
@@ -123,6 +123,6 @@ def restore_database(backup: Path, database: Path) -> Path | None:
         target.close()
         source.close()
     check_integrity(database)
-    log.warning("Database %s restored from %s; the previous one is kept as %s", database, backup, kept)
-    return kept
+    log.warning("Database %s restored from %s; the previous one is kept as %s", database, backup, previous_copy)
+    return previous_copy
 

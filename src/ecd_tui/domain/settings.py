@@ -229,8 +229,8 @@ def validate_settings(values: dict[str, str]) -> dict[str, Any]:
 def update_settings(store: Store, actor: Actor, values: dict[str, str]) -> dict[str, str]:
     """Check and save changed settings with one audit entry; return all settings as text.
 
-    ``values`` may hold a subset of the keys; quiet hours are checked with the stored
-    value of the other end when only one end is given.
+    ``values`` may contain a subset of the keys. When only one end of the quiet hours
+    is given, it is checked with the stored value of the other end.
 
     Raises:
         PermissionDenied: the actor lacks Manage Settings.
