@@ -74,7 +74,7 @@ class Services:
         return check_access(self.store, self.actor)
 
     def require_access(self) -> Access:
-        """Raise AccessDenied when this login may not even read (disabled, or unknown and the setting says none)."""
+        """Raise AccessDenied when this login may not even read (disabled, or unknown while the setting is none)."""
         return require_access(self.store, self.actor)
 
     def settings_text(self) -> dict[str, str]:
