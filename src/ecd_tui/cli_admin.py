@@ -2,8 +2,8 @@
 
 Each goes through ``Services`` (or ``delivery.carrier_admin`` for the carriers), so the
 permissions are the same as on the screens. Secrets are read with getpass on a terminal,
-or one per line from standard input otherwise; never from a command-line argument, where
-``ps`` would show them.
+or one per line from standard input otherwise. They are never taken from a command-line
+argument, because ``ps`` shows those to every user.
 """
 
 from __future__ import annotations

@@ -96,8 +96,9 @@ class Config:
     def live(self) -> bool:
         """True when both carriers are configured with their secrets.
 
-        Whether delivery is live is the agency's choice stored in the database; see
-        ``delivery.mode``. This only says whether the carriers could be reached.
+        Whether delivery is live is the agency's choice, stored in the database (see
+        ``domain.delivery_mode`` and ``delivery.plan``). This property only tells whether
+        this process could reach the carriers.
         """
         return (
             self.twilio is not None
@@ -114,7 +115,7 @@ class Config:
 
 @dataclass(frozen=True)
 class CredentialSettings:
-    """Where the carrier secrets are kept: a keyring backend and an encrypted file.
+    """Places for the carrier secrets: a keyring backend and an encrypted file.
 
     ``keyring`` is "auto" (the platform's own keyring, never a plugin that prompts),
     "none", or the dotted name of a keyring backend class.

@@ -15,7 +15,7 @@ SECRET_KEYS = {"auth_token", "password", "api_secret", "passphrase"}
 
 
 class ConfigWriteError(Exception):
-    """The config file cannot be read or written; the text says why."""
+    """The config file cannot be read or written; the message explains why."""
 
 
 def update_config_file(path: Path, sections: dict[str, dict[str, object]]) -> None:
@@ -26,7 +26,7 @@ def update_config_file(path: Path, sections: dict[str, dict[str, object]]) -> No
 
     Raises:
         ConfigWriteError: the file is not valid TOML or cannot be written, or a section
-            holds a secret's key.
+            contains a secret's key.
     """
     for table in sections.values():
         leaked = SECRET_KEYS & set(table)
