@@ -82,6 +82,7 @@ def test_encrypted_file_wrong_passphrase(config):
     save_secrets(config, {TWILIO_SECRET: TOKEN, SMTP_PASSWORD: PASSWORD}, passphrase=PASSPHRASE)
     resolved = resolve(config, passphrase="not the passphrase")
     assert not resolved.complete
+    assert resolved.wrong_passphrase
     assert any("does not open" in problem for problem in resolved.problems)
     with pytest.raises(WrongPassphrase):
         read_secrets(Path(config.paths.config_dir / "credentials.enc"), "not the passphrase")

@@ -55,6 +55,7 @@ class Resolved:
             "systemd credential", "encrypted file").
         missing: names of needed secrets that no source had.
         locked: True when the encrypted file exists but no passphrase was given.
+        wrong_passphrase: True when the given passphrase does not open the file.
         problems: sentences about sources that failed (a wrong passphrase, a keyring
             timeout); never a secret.
     """
@@ -64,6 +65,7 @@ class Resolved:
     missing: list[str] = field(default_factory=list)
     locked: bool = False
     problems: list[str] = field(default_factory=list)
+    wrong_passphrase: bool = False
 
     @property
     def complete(self) -> bool:
@@ -106,6 +108,7 @@ def resolve(config: Config, *, passphrase: str | None = None, keyring: Keyring |
     sources: dict[str, str] = {}
     problems: list[str] = []
     locked = False
+    wrong_passphrase = False
 
     if needed:
         keyring = keyring if keyring is not None else Keyring(config.credentials.keyring)
@@ -129,13 +132,17 @@ def resolve(config: Config, *, passphrase: str | None = None, keyring: Keyring |
                 stored = read_secrets(path, passphrase)
             except SecretFileError as error:
                 problems.append(str(error))
+                wrong_passphrase = isinstance(error, WrongPassphrase)
             else:
                 for name in remaining:
                     if stored.get(name):
                         found[name], sources[name] = stored[name], "encrypted file"
 
     missing = [name for name in needed if name not in found]
-    resolved = Resolved(config=_with_secrets(config, found), sources=sources, missing=missing, locked=locked and bool(missing), problems=problems)
+    resolved = Resolved(
+        config=_with_secrets(config, found), sources=sources, missing=missing,
+        locked=locked and bool(missing), problems=problems, wrong_passphrase=wrong_passphrase,
+    )
     log.info("Credentials: found %s; missing %s", {name: sources[name] for name in sources} or "none", missing or "none")
     return resolved
 

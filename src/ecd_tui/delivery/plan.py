@@ -25,12 +25,14 @@ class DeliveryPlan:
         config: the config; when live, with the secrets that ``credentials`` found.
         reason: for "unavailable", what is missing and how to provide it.
         locked: the encrypted credentials file waits for its passphrase.
+        wrong_passphrase: the passphrase given does not open the credentials file.
     """
 
     mode: str
     config: Config = field(repr=False)
     reason: str = ""
     locked: bool = False
+    wrong_passphrase: bool = False
 
     @property
     def header_label(self) -> str:
@@ -54,4 +56,4 @@ def plan_delivery(config: Config, agency_mode: str, *, force_sandbox: bool = Fal
         return DeliveryPlan(mode="live", config=resolved.config)
     reason = "Delivery is live, but this session cannot read the carrier credentials, so it sends nothing; scheduled messages stay scheduled. " + resolved.explain()
     log.warning("Delivery unavailable: %s", reason)
-    return DeliveryPlan(mode="unavailable", config=config, reason=reason, locked=resolved.locked)
+    return DeliveryPlan(mode="unavailable", config=config, reason=reason, locked=resolved.locked, wrong_passphrase=resolved.wrong_passphrase)

@@ -5,12 +5,23 @@ from __future__ import annotations
 import logging
 
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from ecd_tui.widgets.safe_text import visible_controls
 
 log = logging.getLogger(__name__)
+
+
+# The status line marks each report with a symbol, so its kind shows without colour.
+MARKERS = {"information": "✓", "warning": "!", "error": "✗"}
+
+
+def status_line() -> Static:
+    """Return the line above the footer where an administration screen reports outcomes."""
+    return Static("", id="admin-status", markup=False)
 
 
 class AdminScreen(Screen):
@@ -38,10 +49,18 @@ class AdminScreen(Screen):
         sentence = visible_controls(str(error))
         if isinstance(error, (PermissionDenied, AccessDenied, ValueError)):
             log.info("%s: %s rejected for %s: %s", type(self).__name__, worker.name, self.services.actor.login, sentence)
-            self.notify(sentence, severity="warning", markup=False, timeout=15)
+            self.report(sentence, "warning")
             return
         log.error("Could not %s", worker.name, exc_info=error)
-        self.notify(f"Could not {worker.name}: {sentence}. Details are in the log file.", severity="error", markup=False, timeout=15)
+        self.report(f"Could not {worker.name}: {sentence}. Details are in the log file.", "error")
+
+    def report(self, sentence: str, severity: str = "information") -> None:
+        """Show an outcome on the status line; it stays until the next one."""
+        line = f"{MARKERS.get(severity, '!')} {visible_controls(sentence)}"
+        try:
+            self.query_one("#admin-status", Static).update(line)
+        except NoMatches:
+            self.notify(sentence, severity=severity, markup=False, timeout=15)
 
     def action_back(self) -> None:
         self.dismiss()

@@ -16,7 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Input, Static
 
 from ecd_tui.delivery.connection_checks import CheckResult
-from ecd_tui.screens.admin_base import AdminScreen
+from ecd_tui.screens.admin_base import AdminScreen, status_line
 from ecd_tui.screens.admin_events import CarriersLoaded, CarriersStored, ConnectionsTested, DeliveryModeChanged
 from ecd_tui.screens.confirm import ConfirmScreen
 from ecd_tui.screens.passphrase import PassphraseScreen
@@ -61,6 +61,7 @@ class CarriersScreen(AdminScreen):
             for key, label, placeholder, masked in FORM_FIELDS:
                 yield Field(label, Input(id=f"carrier-{key}", placeholder=placeholder, password=masked))
             yield Static("", id="carrier-results", markup=False)
+        yield status_line()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -120,7 +121,7 @@ class CarriersScreen(AdminScreen):
 
     def action_go_live(self) -> None:
         if self.mode == "live":
-            self.notify("Delivery is live already.", markup=False)
+            self.report("Delivery is live already.")
             return
         question = Text("Go live? From now on messages reach real clients through Twilio and the mail server.")
         if self.scheduled:
@@ -135,7 +136,7 @@ class CarriersScreen(AdminScreen):
 
     def action_sandbox(self) -> None:
         if self.mode != "live":
-            self.notify("Delivery is the sandbox already.", markup=False)
+            self.report("Delivery is the sandbox already.")
             return
 
         def back(confirmed: bool | None) -> None:

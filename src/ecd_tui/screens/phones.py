@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from ecd_tui.domain.permissions import Permission, has_permission
 from ecd_tui.domain.phones import PhoneRecord, phone_warnings
-from ecd_tui.screens.admin_base import AdminScreen
+from ecd_tui.screens.admin_base import AdminScreen, status_line
 from ecd_tui.screens.admin_events import NumberChecked, PhoneChanged, PhonesLoaded
 from ecd_tui.screens.confirm import ConfirmScreen
 from ecd_tui.screens.phone_dialog import PhoneDialog, PhoneForm
@@ -42,6 +42,7 @@ class PhonesScreen(AdminScreen):
         yield Static("", id="phones-note", markup=False)
         yield DataTable(id="phones", cursor_type="row", zebra_stripes=False)
         yield Static("", id="phones-warnings", markup=False)
+        yield status_line()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -70,12 +71,12 @@ class PhonesScreen(AdminScreen):
         self.query_one("#phones-warnings", Static).update("\n".join(f"! {warning}" for warning in event.warnings))
 
     def on_phone_changed(self, event: PhoneChanged) -> None:
-        self.notify(f"{event.phone.e164} {event.what}.", markup=False)
+        self.report(f"{event.phone.e164} {event.what}.")
         self.load_phones()
 
     def on_number_checked(self, event: NumberChecked) -> None:
         severity = "information" if event.result.ok else "warning"
-        self.notify(str(event.result), severity=severity, markup=False, timeout=15)
+        self.report(str(event.result), severity)
 
     # Actions
 
@@ -123,7 +124,7 @@ class PhonesScreen(AdminScreen):
     def _selected(self) -> PhoneRecord | None:
         table = self.query_one(DataTable)
         if not self.phones or table.cursor_row < 0:
-            self.notify("No number is selected: add one with a.", markup=False)
+            self.report("No number is selected: add one with a.")
             return None
         return self.phones[table.cursor_row]
 

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Input, Static
 
 from ecd_tui.domain.permissions import Permission, has_permission
 from ecd_tui.domain.settings import FIELDS_BY_KEY, SETTING_FIELDS, SettingsInvalid, validate_settings
-from ecd_tui.screens.admin_base import AdminScreen
+from ecd_tui.screens.admin_base import AdminScreen, status_line
 from ecd_tui.screens.admin_events import SettingsLoaded, SettingsSaved
 from ecd_tui.screens.confirm import ConfirmScreen
 from ecd_tui.widgets.labelled import Field
@@ -50,6 +50,7 @@ class SettingsScreen(AdminScreen):
             for field in SETTING_FIELDS:
                 yield Field(field.label, Input(id=f"setting-{field.key}", placeholder=field.help, disabled=True), id=f"field-{field.key}")
                 yield Static("", id=f"error-{field.key}", classes="field-error", markup=False)
+        yield status_line()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -80,15 +81,15 @@ class SettingsScreen(AdminScreen):
         self.saved = dict(event.values)
         if event.changed:
             labels = ", ".join(FIELDS_BY_KEY[key].label for key in event.changed)
-            self.notify(f"Settings saved: {labels}. New messages use them from now on.", markup=False, timeout=10)
+            self.report(f"Settings saved: {labels}. New messages use them from now on.")
         else:
-            self.notify("Nothing to save: no setting changed.", markup=False)
+            self.report("Nothing to save: no setting changed.")
 
     def show_error(self, worker, error) -> None:
         if isinstance(error, SettingsInvalid):
             for key, sentence in error.errors.items():
                 self._show_field_error(key, sentence)
-            self.notify("Nothing was saved: correct the fields marked with ✗.", severity="warning", markup=False, timeout=10)
+            self.report("Nothing was saved: correct the fields marked with ✗.", "warning")
             return
         super().show_error(worker, error)
 
@@ -97,7 +98,7 @@ class SettingsScreen(AdminScreen):
     def action_save(self) -> None:
         changed = {key: value for key, value in self._typed().items() if value != self.saved.get(key)}
         if not changed:
-            self.notify("Nothing to save: no setting changed.", markup=False)
+            self.report("Nothing to save: no setting changed.")
             return
         self.save_settings(changed)
 

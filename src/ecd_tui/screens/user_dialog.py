@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Footer, Input, OptionList, Static
 
 from ecd_tui.domain.user_admin import ROLE_NAMES, UserRecord
 from ecd_tui.widgets.labelled import Field
@@ -51,20 +51,24 @@ class UserDialog(ModalScreen[UserForm | None]):
             if user is None:
                 yield Field("Login", Input(id="user-login", placeholder="the person's SSH login, e.g. jdoe"))
                 yield Field("Name", Input(id="user-name", placeholder="Jane Doe (optional)"))
-            with RadioSet(id="user-role"):
-                for role in ROLE_NAMES:
-                    chosen = (user.role if user else "clerk") == role
-                    yield RadioButton(f"{role.title()}: {ROLE_HELP[role]}", value=chosen, id=f"role-{role}")
+            yield Static("Role (Up/Down to choose):", classes="dialog-label")
+            yield OptionList(*(f"{role.title()}: {ROLE_HELP[role]}" for role in ROLE_NAMES), id="user-role")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", id="save", compact=True)
                 yield Button("Back (Esc)", id="back", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
+        roles = self.query_one(OptionList)
+        roles.highlighted = ROLE_NAMES.index(self.user.role if self.user else "clerk")
         if self.user is None:
             self.query_one("#user-login", Input).focus()
         else:
-            self.query_one(RadioSet).focus()
+            roles.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_save()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -78,8 +82,8 @@ class UserDialog(ModalScreen[UserForm | None]):
         self.focus_next()
 
     def action_save(self) -> None:
-        pressed = self.query_one(RadioSet).pressed_button
-        role = (pressed.id or "role-clerk").removeprefix("role-") if pressed else "clerk"
+        highlighted = self.query_one(OptionList).highlighted
+        role = ROLE_NAMES[highlighted] if highlighted is not None else "clerk"
         if self.user is None:
             login = self.query_one("#user-login", Input).value
             name = self.query_one("#user-name", Input).value

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
 from ecd_tui.domain.user_admin import UserRecord
-from ecd_tui.screens.admin_base import AdminScreen
+from ecd_tui.screens.admin_base import AdminScreen, status_line
 from ecd_tui.screens.admin_events import UserChanged, UsersLoaded
 from ecd_tui.screens.confirm import ConfirmScreen
 from ecd_tui.screens.user_dialog import UserDialog, UserForm
@@ -40,6 +40,7 @@ class UsersScreen(AdminScreen):
         yield Static("Users and Roles", classes="screen-title")
         yield Static("a add, r change role, d disable or enable. A user is an SSH login.", id="users-note", markup=False)
         yield DataTable(id="users", cursor_type="row", zebra_stripes=False)
+        yield status_line()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -62,7 +63,7 @@ class UsersScreen(AdminScreen):
             table.move_cursor(row=min(max(row, 0), len(event.users) - 1))
 
     def on_user_changed(self, event: UserChanged) -> None:
-        self.notify(f"{event.user.login} {event.what}.", markup=False)
+        self.report(f"{event.user.login} {event.what}.")
         self.load_users()
 
     def show_error(self, worker, error) -> None:
@@ -114,7 +115,7 @@ class UsersScreen(AdminScreen):
     def _selected(self) -> UserRecord | None:
         table = self.query_one(DataTable)
         if not self.users or table.cursor_row < 0:
-            self.notify("No user is selected.", markup=False)
+            self.report("No user is selected.")
             return None
         return self.users[table.cursor_row]
 
