@@ -75,6 +75,7 @@ class EcdApp(App[None]):
         # while it runs still lets on_unmount wait for it and then stop what it started.
         self._delivery_startup = asyncio.get_running_loop().create_task(self._start_delivery(), name="start delivery")
         self.run_worker(self._report_delivery_startup(), name="start delivery", group="delivery", exit_on_error=False)
+        self.run_worker(self._report_access, name="check access", thread=True, exit_on_error=False)
 
     async def on_unmount(self) -> None:
         await self._stop_delivery()
@@ -192,6 +193,12 @@ class EcdApp(App[None]):
         typed: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         self.push_screen(PassphraseScreen(explanation), typed.set_result)
         return await typed
+
+    def _report_access(self) -> None:
+        """Tell a login that is not a user (read-only here) whom to ask; runs in a thread."""
+        access = self.services.access()
+        if access.level != "full":
+            self.call_from_thread(self.notify, access.message, severity="warning", timeout=60, markup=False)
 
     def _show_delivery_mode(self, mode: str, label: str) -> None:
         from ecd_tui.widgets.app_header import AppHeader

@@ -208,7 +208,7 @@ async def test_carriers_without_keyring_report_wrong_password(agency: Agency, sm
     app = agency.app()
     async with app.run_test(size=SIZE) as pilot:
         await open_admin(pilot, "c", CarriersScreen)
-        await wait_until(pilot, lambda: "New secrets go to the encrypted file" in "".join(text_of(app).split("\n")), timeout=10, waiting_for="the status")
+        await wait_until(pilot, lambda: "New ones go to the encrypted file" in "".join(text_of(app).split("\n")), timeout=10, waiting_for="the status")
         await fill(pilot, "#carrier-account_sid", "AC" + "a" * 32)
         await fill(pilot, "#carrier-twilio_secret", SECRET_TOKEN)
         await fill(pilot, "#carrier-smtp_host", "127.0.0.1")
@@ -324,3 +324,15 @@ async def test_role_on_admin_screens(agency: Agency, role):
         else:
             await wait_until(pilot, lambda: 'lacks the "Manage Users" permission' in " ".join(text_of(app).split()), timeout=5, waiting_for="the refusal")
     assert len(agency.services.phones()) == (1 if role == "administrator" else 0)
+
+
+async def test_unknown_login_told_whom_to_ask(agency: Agency):
+    agency.services = Services.open(agency.store, "stranger")
+    app = agency.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: any("not a user of this agency" in n.message for n in app._notifications), timeout=5, waiting_for="the access notice")
+        # NOTE: Textual 8.2 keeps notifications in App._notifications; toasts are not in screen_text.
+        message = next(n.message for n in app._notifications if "not a user" in n.message)
+        assert "so it can only read" in message
+        assert "Ask clerk1 to add it" in message
+        assert "stranger (no role)" in text_of(app)

@@ -188,15 +188,19 @@ def carrier_overview(config: Config, agency_mode: str, scheduled: int, passphras
     }
     keyring = Keyring(config.credentials.keyring)
     resolved = resolve(config, passphrase=passphrase, keyring=keyring)
-    sources = ", ".join(f"{name} from the {source}" for name, source in resolved.sources.items()) or "no secret found yet"
-    store_words = f"the keyring ({keyring.name})" if keyring.available else f"the encrypted file {credentials_file(config)} (no keyring: {keyring.reason})"
     plan = plan_delivery(config, agency_mode, passphrase=passphrase)
+    sources = ", ".join(f"{name} from the {source}" for name, source in resolved.sources.items()) or "none found"
+    store_words = f"the keyring ({keyring.name})" if keyring.available else "the encrypted file (no keyring here)"
     lines = [
         f"Agency delivery: {agency_mode.upper()}. This session: {plan.header_label}.",
-        f"Secrets: {sources}. New secrets go to {store_words}.",
+        f"Secrets: {sources}. New ones go to {store_words}.",
     ]
-    if not resolved.complete:
-        lines.append(resolved.explain())
+    if not config.carriers_configured:
+        lines.append("Not set up yet: fill in the form, then ctrl+s saves and F5 tests.")
+    elif resolved.locked:
+        lines.append("The secrets are in the encrypted file: F5 asks for its passphrase.")
+    elif not resolved.complete:
+        lines.append(f"Missing: {', '.join(resolved.missing)}. Type it and press ctrl+s.")
     return {
         "form": form, "mode": agency_mode, "status": "\n".join(lines), "scheduled": scheduled,
         "keyring_available": keyring.available, "file_exists": credentials_file(config).exists(),

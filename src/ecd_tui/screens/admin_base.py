@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from ecd_tui.widgets.app_header import AppHeader
 from ecd_tui.widgets.safe_text import visible_controls
 
 log = logging.getLogger(__name__)
@@ -17,6 +18,11 @@ log = logging.getLogger(__name__)
 
 # The status line marks each report with a symbol, so its kind shows without colour.
 MARKERS = {"information": "✓", "warning": "!", "error": "✗"}
+
+
+def header(screen: Screen) -> AppHeader:
+    """Return the top line that the Dashboard also shows: delivery mode, agency, login."""
+    return AppHeader(getattr(screen.app, "mode", "sandbox"), screen.services.actor)
 
 
 def status_line() -> Static:
@@ -36,6 +42,14 @@ class AdminScreen(Screen):
     def __init__(self, services) -> None:
         super().__init__()
         self.services = services
+
+    def _on_mount(self) -> None:
+        # Textual runs this as well as the subclass's on_mount.
+        self.run_worker(self._load_agency_name, thread=True, name="read the agency name", exit_on_error=False)
+
+    def _load_agency_name(self) -> None:
+        name = self.services.agency().name
+        self.app.call_from_thread(lambda: self.query_one(AppHeader).show_agency(name))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:

@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from ecd_tui.domain.audit import AUDIT_FILTERS
 from ecd_tui.domain.clock import format_local
-from ecd_tui.screens.admin_base import AdminScreen, status_line
+from ecd_tui.screens.admin_base import AdminScreen, header, status_line
 from ecd_tui.screens.admin_events import AuditLoaded
 from ecd_tui.widgets.safe_text import one_line, safe_text
 
@@ -31,6 +31,7 @@ class AuditLogScreen(AdminScreen):
         self.kind = "all"
 
     def compose(self) -> ComposeResult:
+        yield header(self)
         yield Static("Audit Log", classes="screen-title")
         yield Static("", id="audit-filter", markup=False)
         yield DataTable(id="audit", cursor_type="row", zebra_stripes=False)

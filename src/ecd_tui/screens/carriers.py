@@ -16,7 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Input, Static
 
 from ecd_tui.delivery.connection_checks import CheckResult
-from ecd_tui.screens.admin_base import AdminScreen, status_line
+from ecd_tui.screens.admin_base import AdminScreen, header, status_line
 from ecd_tui.screens.admin_events import CarriersLoaded, CarriersStored, ConnectionsTested, DeliveryModeChanged
 from ecd_tui.screens.confirm import ConfirmScreen
 from ecd_tui.screens.passphrase import PassphraseScreen
@@ -55,6 +55,7 @@ class CarriersScreen(AdminScreen):
         self.file_exists = False
 
     def compose(self) -> ComposeResult:
+        yield header(self)
         yield Static("Carriers and Going Live", classes="screen-title")
         yield Static("loading", id="carrier-status", markup=False)
         with VerticalScroll(id="carrier-form"):

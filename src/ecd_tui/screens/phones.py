@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from ecd_tui.domain.permissions import Permission, has_permission
 from ecd_tui.domain.phones import PhoneRecord, phone_warnings
-from ecd_tui.screens.admin_base import AdminScreen, status_line
+from ecd_tui.screens.admin_base import AdminScreen, header, status_line
 from ecd_tui.screens.admin_events import NumberChecked, PhoneChanged, PhonesLoaded
 from ecd_tui.screens.confirm import ConfirmScreen
 from ecd_tui.screens.phone_dialog import PhoneDialog, PhoneForm
@@ -38,6 +38,7 @@ class PhonesScreen(AdminScreen):
         self.phones: list[PhoneRecord] = []
 
     def compose(self) -> ComposeResult:
+        yield header(self)
         yield Static("Agency Phones", classes="screen-title")
         yield Static("", id="phones-note", markup=False)
         yield DataTable(id="phones", cursor_type="row", zebra_stripes=False)

@@ -15,7 +15,7 @@ from textual.widgets import Footer, Input, Static
 
 from ecd_tui.domain.permissions import Permission, has_permission
 from ecd_tui.domain.settings import FIELDS_BY_KEY, SETTING_FIELDS, SettingsInvalid, validate_settings
-from ecd_tui.screens.admin_base import AdminScreen, status_line
+from ecd_tui.screens.admin_base import AdminScreen, header, status_line
 from ecd_tui.screens.admin_events import SettingsLoaded, SettingsSaved
 from ecd_tui.screens.confirm import ConfirmScreen
 from ecd_tui.widgets.labelled import Field
@@ -44,6 +44,7 @@ class SettingsScreen(AdminScreen):
         self.can_manage = has_permission(services.actor.role, Permission.MANAGE_SETTINGS)
 
     def compose(self) -> ComposeResult:
+        yield header(self)
         yield Static("Agency Settings", classes="screen-title")
         yield Static(self._permission_note(), id="settings-note")
         with VerticalScroll(id="settings-form"):

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
 from ecd_tui.domain.user_admin import UserRecord
-from ecd_tui.screens.admin_base import AdminScreen, status_line
+from ecd_tui.screens.admin_base import AdminScreen, header, status_line
 from ecd_tui.screens.admin_events import UserChanged, UsersLoaded
 from ecd_tui.screens.confirm import ConfirmScreen
 from ecd_tui.screens.user_dialog import UserDialog, UserForm
@@ -37,6 +37,7 @@ class UsersScreen(AdminScreen):
         self.users: list[UserRecord] = []
 
     def compose(self) -> ComposeResult:
+        yield header(self)
         yield Static("Users and Roles", classes="screen-title")
         yield Static("a add, r change role, d disable or enable. A user is an SSH login.", id="users-note", markup=False)
         yield DataTable(id="users", cursor_type="row", zebra_stripes=False)

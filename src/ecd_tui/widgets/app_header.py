@@ -13,6 +13,7 @@ from ecd_tui.widgets.safe_text import safe_text
 MODE_LABELS = {
     "sandbox": "SANDBOX: nothing leaves this machine",
     "live": "LIVE",
+    "unavailable": "LIVE (no credentials here)",
 }
 
 
