@@ -102,6 +102,11 @@ class CarriersScreen(AdminScreen):
     # Actions
 
     def action_save(self) -> None:
+        # Keys typed just before ctrl+s may still wait in the focused field's queue,
+        # because priority bindings run first; read the fields after them.
+        (self.focused or self).call_later(self._save_typed)
+
+    def _save_typed(self) -> None:
         form = {key: self.query_one(f"#carrier-{key}", Input).value for key, *_ in FORM_FIELDS}
         needs_file = (form["twilio_secret"] or form["smtp_password"]) and not self.keyring_available
         if not needs_file:

@@ -71,6 +71,11 @@ class PhoneDialog(ModalScreen[PhoneForm | None]):
         self.focus_next()
 
     def action_save(self) -> None:
+        # Keys typed just before ctrl+s may still wait in the focused field's queue,
+        # because priority bindings run first; read the fields after them.
+        (self.focused or self).call_later(self._save_typed)
+
+    def _save_typed(self) -> None:
         number = self.query_one("#phone-number", Input).value if self.phone is None else self.phone.e164
         self.dismiss(PhoneForm(
             number=number,

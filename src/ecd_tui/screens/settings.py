@@ -97,6 +97,11 @@ class SettingsScreen(AdminScreen):
     # Actions
 
     def action_save(self) -> None:
+        # Keys typed just before ctrl+s may still wait in the focused field's queue,
+        # because priority bindings run first; read the fields after them.
+        (self.focused or self).call_later(self._save_typed)
+
+    def _save_typed(self) -> None:
         changed = {key: value for key, value in self._typed().items() if value != self.saved.get(key)}
         if not changed:
             self.report("Nothing to save: no setting changed.")

@@ -82,6 +82,11 @@ class UserDialog(ModalScreen[UserForm | None]):
         self.focus_next()
 
     def action_save(self) -> None:
+        # Keys typed just before ctrl+s may still wait in the focused field's queue,
+        # because priority bindings run first; read the fields after them.
+        (self.focused or self).call_later(self._save_typed)
+
+    def _save_typed(self) -> None:
         highlighted = self.query_one(OptionList).highlighted
         role = ROLE_NAMES[highlighted] if highlighted is not None else "clerk"
         if self.user is None:
