@@ -47,8 +47,9 @@ class EcdApp(App[None]):
     BINDINGS = [
         Binding("f1,ctrl+g", "help", "Help", priority=True),
         Binding("question_mark", "help", "Help", show=False),
-        Binding("f7,ctrl+o", "administration", "Administration: settings, phones, users, audit log, carriers", show=False, priority=True),
+        Binding("f8,ctrl+p", "administration", "Administration: settings, phones, users, audit log, carriers", show=False, priority=True),
         Binding("q", "quit", "Quit"),
+        Binding("f7,ctrl+o", "find_client", "Find a client", priority=True),
     ]
 
     def __init__(self, services: Services, config: Config, *, force_sandbox: bool = False, log_path: Path | None = None) -> None:
@@ -139,6 +140,15 @@ class EcdApp(App[None]):
             self.screen.dismiss()
         else:
             self.push_screen(HelpScreen(self.BINDINGS, self.log_path))
+
+    def action_find_client(self) -> None:
+        """Jump to the client search from any screen."""
+        from ecd_tui.screens.clients import ClientsScreen
+
+        if isinstance(self.screen, ClientsScreen):
+            self.screen.action_focus_search()
+        else:
+            self.push_screen(ClientsScreen(self.services))
 
     # Delivery
 

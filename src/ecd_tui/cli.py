@@ -42,12 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="open the app on a demo database with a fictional agency; nothing leaves this machine")
 
     send = commands.add_parser("send", help="queue a message, as the Send a Message form does")
-    send.add_argument("--to", action="append", required=True, metavar="VALUE", help="phone number or email address; repeat for several")
+    send.add_argument("--to", action="append", default=[], metavar="VALUE", help="phone number or email address; repeat for several")
+    send.add_argument("--client", action="append", default=[], metavar="CLIENT_ID", help="a client's id: one message to each valid, opted-in contact; repeat for several")
+    send.add_argument("--voice", action="store_true", help="call phones instead of texting them (landlines are always called)")
+    send.add_argument("--preview", action="store_true", help="print what each recipient would get and queue nothing")
     send.add_argument("--subject", default="", help="subject; leads the body of a text")
     send.add_argument("--message", required=True, help="the message text")
     when = send.add_mutually_exclusive_group()
     when.add_argument("--now", action="store_true", help="send at once, skipping the review delay (needs Send Without Delay)")
     when.add_argument("--at", metavar="TIME", help="send at this time in the agency's time zone, e.g. '2026-12-07 09:30'")
+
+    import_command = commands.add_parser("import", help="add clients with their contacts and events from a CSV file")
+    import_command.add_argument("file", type=Path, metavar="FILE.csv", help="UTF-8 CSV with a header row; see the README for the columns")
 
     messages = commands.add_parser("messages", help="list the messages")
     messages.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -142,11 +148,15 @@ def send(args: argparse.Namespace, config: Config, demo: bool) -> int:
     from ecd_tui.domain.permissions import PermissionDenied
     from ecd_tui.domain.recipients import InvalidRecipient
 
+    if not args.to and not args.client:
+        raise CommandError("Name a recipient: --to with a phone number or email address, or --client with a client id.")
     services = _open_services(config, demo)
     try:
-        recipients = [services.parse_recipient(value) for value in args.to]
+        targets = _send_targets(args, services)
         timing = _timing(args, services)
-        result = services.queue(recipients, args.subject, args.message, timing)
+        if args.preview:
+            return _print_preview(services.preview(targets, args.subject, args.message, timing, voice=args.voice), services)
+        result = services.send(targets, args.subject, args.message, timing, voice=args.voice)
     except (InvalidRecipient, MessageError, PermissionDenied) as error:
         raise CommandError(str(error)) from None
 
@@ -155,7 +165,7 @@ def send(args: argparse.Namespace, config: Config, demo: bool) -> int:
         print(record.id)
         print(f"message {record.id}: {record.channel} to {record.recipient}, sends at {format_local(record.send_at, zone)}", file=sys.stderr)
     for skipped in result.skipped:
-        print(f"skipped {skipped.address}: {skipped.reason}", file=sys.stderr)
+        print(f"skipped {_printable(skipped.name or skipped.address)}: {skipped.reason}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -173,6 +183,51 @@ def _timing(args: argparse.Namespace, services):
             moment = moment.replace(tzinfo=services.zone())
         return SendTiming(mode="at", at=moment)
     return SendTiming()
+
+
+def _send_targets(args: argparse.Namespace, services) -> list:
+    from ecd_tui.domain.fanout import SendTarget
+
+    targets = []
+    for client_id in args.client:
+        client = services.client_by_client_id(client_id)
+        if client is None:
+            raise CommandError(f"No client has the id {client_id!r}: check it with the Clients screen or the import file.")
+        targets.append(SendTarget.for_client(client.id))
+    targets.extend(SendTarget.typed(services.parse_recipient(value)) for value in args.to)
+    return targets
+
+
+def _print_preview(preview, services) -> int:
+    from ecd_tui.domain.clock import format_local
+
+    print(f"sends at {format_local(preview.send_at, services.zone())}")
+    for entry in preview.entries:
+        encoding = f", {entry.encoding}, {entry.segments} segment(s)" if entry.encoding else ""
+        print(f"\n{entry.channel} to {_printable(entry.name)}{encoding}")
+        print(_printable_block(entry.text))
+        for warning in entry.warnings:
+            print(f"  warning: {_printable(warning)}")
+    for skipped in preview.skipped:
+        print(f"\nskipped {_printable(skipped.name or skipped.address)}: {skipped.reason}")
+    for problem in preview.problems:
+        print(f"ecd-tui: {_printable(problem)}", file=sys.stderr)
+    return EXIT_OK if preview.can_send else EXIT_BAD_INPUT
+
+
+def import_clients(args: argparse.Namespace, config: Config, demo: bool) -> int:
+    from ecd_tui.domain.importer import ImportFileError
+    from ecd_tui.domain.permissions import PermissionDenied
+
+    services = _open_services(config, demo)
+    try:
+        report = services.import_clients(args.file)
+    except (ImportFileError, PermissionDenied) as error:
+        raise CommandError(str(error)) from None
+    print(report.summary())
+    for row in report.rejected:
+        print(f"{args.file}: line {row.line} rejected: {_printable(row.reason)}", file=sys.stderr)
+    return EXIT_FAILED if report.rejected else EXIT_OK
 
 
 def messages(args: argparse.Namespace, config: Config, demo: bool) -> int:
@@ -252,6 +307,11 @@ def sandbox(args: argparse.Namespace, config: Config, demo: bool) -> int:
     return EXIT_OK
 
 
+def _printable_block(value: str) -> str:
+    """Like _printable, but keeps line breaks, indented for a preview."""
+    return "\n".join("  " + _printable(line) for line in value.split("\n"))
+
+
 def _printable(value: str) -> str:
     """Replace control characters so stored text cannot drive the terminal."""
     return "".join(character if character.isprintable() else "?" for character in value)
@@ -262,6 +322,7 @@ COMMANDS = {
     "demo": run_app,
     "send": send,
     "messages": messages,
+    "import": import_clients,
     "dispatch": dispatch,
     "sandbox": sandbox,
     **ADMIN_COMMANDS,

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ecd_tui.domain import delivery_mode, messages, phones, settings, user_admin
+from ecd_tui.domain import clients, delivery_mode, importer, message_lists, messages, phones, sending, settings, user_admin
 from ecd_tui.domain.access import Access, check_access, require_access
 from ecd_tui.domain.audit import AuditRecord, list_audit
 from ecd_tui.domain.clock import utcnow
@@ -22,8 +23,12 @@ from ecd_tui.domain.phones import PhoneRecord
 from ecd_tui.domain.quiet_hours import quiet_hours_warning
 from ecd_tui.domain.user_admin import UserRecord
 from ecd_tui.domain.agency import agency_info
+from ecd_tui.domain.client_records import ClientDraft, ClientMatch, ClientRecord, ContactRecord, EventDraft, EventRecord, OptOutRecord
 from ecd_tui.domain.clock import agency_zone
+from ecd_tui.domain.fanout import SendTarget
+from ecd_tui.domain.importer import ImportReport
 from ecd_tui.domain.messages import QueueResult, SendTiming
+from ecd_tui.domain.preview import DraftProblem, Preview, check_draft
 from ecd_tui.domain.recipients import Recipient, parse_recipient
 from ecd_tui.domain.records import Actor, AgencyInfo, MessageRecord
 from ecd_tui.domain.store import Store
@@ -66,6 +71,80 @@ class Services:
     def all_messages(self) -> list[MessageRecord]:
         self.require_access()
         return messages.list_all(self.store)
+
+    # Clients, contacts and events
+
+    def search_clients(self, query: str, limit: int = clients.SEARCH_LIMIT) -> list[ClientMatch]:
+        return clients.search_clients(self.store, query, limit)
+
+    def client(self, client_pk: int) -> ClientRecord:
+        """Return one client; raises clients.NotFound."""
+        return clients.get_client(self.store, client_pk)
+
+    def client_by_client_id(self, client_id: str) -> ClientRecord | None:
+        return clients.find_client_by_client_id(self.store, client_id)
+
+    def create_client(self, draft: ClientDraft) -> ClientRecord:
+        return clients.create_client(self.store, self.actor, draft)
+
+    def update_client(self, client_pk: int, draft: ClientDraft) -> ClientRecord:
+        return clients.update_client(self.store, self.actor, client_pk, draft)
+
+    def contacts(self, client_pk: int) -> list[ContactRecord]:
+        return clients.list_contacts(self.store, client_pk)
+
+    def contact(self, contact_id: int) -> ContactRecord:
+        return clients.get_contact(self.store, contact_id)
+
+    def add_contact(self, client_pk: int, typed: str, label: str = "", line_type: str = "") -> ContactRecord:
+        """Add a phone number or email address; raises InvalidRecipient or RecordError."""
+        return clients.add_contact(self.store, self.actor, client_pk, typed, label, line_type)
+
+    def update_contact(self, contact_id: int, *, label: str, line_type: str, valid: bool) -> ContactRecord:
+        return clients.update_contact(self.store, self.actor, contact_id, label=label, line_type=line_type, valid=valid)
+
+    def set_opted_out(self, contact_id: int, opted_out: bool, reason: str) -> ContactRecord:
+        return clients.set_opted_out(self.store, self.actor, contact_id, opted_out, reason)
+
+    def opt_out_history(self, contact_id: int) -> list[OptOutRecord]:
+        return clients.opt_out_history(self.store, contact_id)
+
+    def events(self, client_pk: int) -> list[EventRecord]:
+        return clients.list_events(self.store, client_pk)
+
+    def create_event(self, client_pk: int, draft: EventDraft) -> EventRecord:
+        return clients.create_event(self.store, self.actor, client_pk, draft)
+
+    def update_event(self, event_id: int, draft: EventDraft) -> EventRecord:
+        return clients.update_event(self.store, self.actor, event_id, draft)
+
+    def client_messages(self, client_pk: int, *, pending: bool) -> list[MessageRecord]:
+        return message_lists.messages_for(self.store, client_pk=client_pk, pending=pending)
+
+    def contact_messages(self, contact_id: int, *, pending: bool) -> list[MessageRecord]:
+        return message_lists.messages_for(self.store, contact_id=contact_id, pending=pending)
+
+    # Sending to clients, contacts and typed-in recipients
+
+    def check_draft(self, subject: str, body: str) -> list[DraftProblem]:
+        """Return unknown tags and over-long fields while the clerk types; needs no database."""
+        return check_draft(subject, body)
+
+    def preview(self, targets: Sequence[SendTarget], subject: str, body: str, timing: SendTiming = SendTiming(), *, voice: bool = False) -> Preview:
+        return sending.preview_send(self.store, targets, subject, body, timing, voice=voice)
+
+    def send(
+        self, targets: Sequence[SendTarget], subject: str, body: str, timing: SendTiming = SendTiming(),
+        *, voice: bool = False, expected_fingerprint: str | None = None,
+    ) -> QueueResult:
+        """Queue the messages of a preview; raises MessageError when it changed or is blocked."""
+        return sending.queue_targets(
+            self.store, self.actor, targets, subject, body, timing, voice=voice, expected_fingerprint=expected_fingerprint,
+        )
+
+    def import_clients(self, path: Path) -> ImportReport:
+        """Apply a CSV file of clients, contacts and events; see domain.importer for its columns."""
+        return importer.import_csv(self.store, self.actor, path)
 
     # Agency administration: access, settings, phones, users, audit, delivery mode
 

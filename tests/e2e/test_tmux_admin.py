@@ -35,13 +35,13 @@ def test_settings_and_phone_with_keys(isolated_dirs: Path, tmux: Tmux):
     tmux.remember_socket_path()
     wait_for_screen(tmux, lambda screen: "Scheduled Messages: " in screen and "loading" not in screen, timeout=20, waiting_for="the Dashboard shows")
 
-    tmux.keys("F7")
+    tmux.keys("F8")
     wait_for_screen(tmux, lambda screen: "Administration" in screen, timeout=5, waiting_for="the menu")
     tmux.keys("s")
     wait_for_screen(tmux, lambda screen: "Agency Settings" in screen and "UTC" in screen, timeout=10, waiting_for="the settings load")
     for _ in range(5):  # name, phone, email, time zone, region, then the review delay
         tmux.keys("Tab")
-        time.sleep(FOCUS_PAUSE_SECONDS)
+    wait_for_screen(tmux, lambda screen: "▶ Review delay" in screen, timeout=5, waiting_for="focus on the review delay")
     # ctrl+u is a binding, which Textual runs ahead of keys still queued for the field,
     # so it gets the same pause as a key that moves focus.
     tmux.keys("C-u")
@@ -57,15 +57,15 @@ def test_settings_and_phone_with_keys(isolated_dirs: Path, tmux: Tmux):
     tmux.keys("Escape")
     time.sleep(FOCUS_PAUSE_SECONDS)
 
-    tmux.keys("F7")
+    tmux.keys("F8")
     wait_for_screen(tmux, lambda screen: "Administration" in screen, timeout=5, waiting_for="the menu")
     tmux.keys("p")
     wait_for_screen(tmux, lambda screen: "No agency number yet" in screen, timeout=10, waiting_for="the phones load")
     tmux.keys("a")
-    time.sleep(FOCUS_PAUSE_SECONDS)
+    wait_for_screen(tmux, lambda screen: "▶ Number" in screen, timeout=5, waiting_for="the add dialog")
     tmux.keys("(202) 555-0100", literal=True)
     tmux.keys("Tab")
-    time.sleep(FOCUS_PAUSE_SECONDS)
+    wait_for_screen(tmux, lambda screen: "▶ Label" in screen, timeout=5, waiting_for="focus on the label")
     tmux.keys("Main line", literal=True)
     wait_for_screen(tmux, lambda screen: "Main line" in screen, timeout=5, waiting_for="the label is typed")
     tmux.keys("C-s")

@@ -39,7 +39,7 @@ def no_keyring(monkeypatch):
 
 
 async def open_admin(pilot, key: str, screen_type) -> None:
-    await pilot.press("f7")
+    await pilot.press("f8")
     await pilot.press(key)
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, screen_type), timeout=5, waiting_for=f"{screen_type.__name__} opens")
 
@@ -297,7 +297,7 @@ async def test_help_lists_administration_keys(agency: Agency):
         await pilot.press("f1")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), timeout=5, waiting_for="help opens")
         text = "".join(text_of(app).replace("\u2551", "").split())
-        assert "F7/ctrl+oAdministration" in text
+        assert "F8/ctrl+pAdministration" in text
 
 
 @pytest.mark.parametrize("role", ["viewer", "clerk", "supervisor", "administrator"])

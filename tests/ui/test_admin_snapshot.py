@@ -29,7 +29,7 @@ def test_carriers_snapshot_masks_secrets(agency: Agency, snap_compare):
 
     async def type_secrets(pilot: Pilot) -> None:
         app = pilot.app
-        await pilot.press("f7", "c")
+        await pilot.press("f8", "c")
         for _ in range(50):
             if "New ones go to" in screen_text(app):
                 break

@@ -7,7 +7,6 @@ checked the same way whichever way it was written.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,7 +15,6 @@ from typing import Literal
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from ecd_tui.domain.agency import load_settings_row
 from ecd_tui.domain.clock import to_utc, utcnow
 from ecd_tui.domain.models import AuditEntry, Contact, Message, OptOutEvent
 from ecd_tui.domain.permissions import Permission
@@ -52,8 +50,11 @@ class SendTiming:
 
 @dataclass(frozen=True)
 class SkippedRecipient:
+    """A recipient that gets no message; ``name`` is the client and label when known."""
+
     address: str
     reason: str
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,56 +79,21 @@ def queue_messages(
     body: str,
     timing: SendTiming = SendTiming(),
 ) -> QueueResult:
-    """Create one scheduled message per distinct recipient that has not opted out.
+    """Create one scheduled message per distinct typed-in recipient that has not opted out.
+
+    Agency merge tags are filled; client and event tags are dropped for typed-in
+    recipients. The rules are those of ``sending.queue_targets``, which does the work.
 
     Raises:
         PermissionDenied: the actor may not create messages, or may not skip the delay.
-        MessageError: no recipient, an empty message, a subject or text over its limit,
-            a time in the past, or every recipient opted out.
+        MessageError: no recipient, an empty message, an unknown merge tag, a subject or
+            text over its limit, a time in the past, or every recipient opted out.
     """
-    require(actor, Permission.CREATE_MESSAGES, "send messages")
-    if timing.mode == "now":
-        require(actor, Permission.SEND_WITHOUT_DELAY, "send without the review delay")
-    _check_content(recipients, subject, body)
+    from ecd_tui.domain.fanout import SendTarget
+    from ecd_tui.domain.sending import queue_targets
 
-    with store.write() as session:
-        settings = load_settings_row(session)
-        now = utcnow()
-        send_at = _send_at(timing, now, settings.review_delay_seconds)
-        expires_at = send_at + timedelta(seconds=settings.retry_expiry_seconds)
-        batch_id = uuid.uuid4().hex
-        created: list[Message] = []
-        skipped: list[SkippedRecipient] = []
-
-        for recipient in _distinct(recipients):
-            if is_opted_out(session, recipient.address):
-                skipped.append(SkippedRecipient(recipient.address, "opted out"))
-                continue
-            message = Message(
-                channel=recipient.channel,
-                recipient=recipient.address,
-                batch_id=batch_id,
-                subject=subject.strip(),
-                body=body,
-                send_at=send_at,
-                expires_at=expires_at,
-                created_at=now,
-                created_by=actor.login,
-            )
-            session.add(message)
-            created.append(message)
-
-        if not created:
-            reasons = ", ".join(f"{item.address} ({item.reason})" for item in skipped)
-            raise MessageError(f"Nothing was queued: no recipient can receive it: {reasons}.")
-        session.flush()
-        for message in created:
-            session.add(_audit(actor, "message created", message, f"{message.channel}, send at {send_at.isoformat()}"))
-
-    records = [to_record(message) for message in created]
-    for record in records:
-        log.info("Message %s queued by %s: %s to %s, send at %s", record.id, actor.login, record.channel, record.recipient, record.send_at.isoformat())
-    return QueueResult(messages=records, skipped=skipped)
+    targets = [SendTarget.typed(recipient) for recipient in recipients]
+    return queue_targets(store, actor, targets, subject, body, timing)
 
 
 def cancel_message(store: Store, actor: Actor, message_id: int) -> MessageRecord:
@@ -231,21 +197,6 @@ def is_opted_out(session: Session, address: str) -> bool:
     return latest == "opt_out"
 
 
-def _check_content(recipients: Sequence[Recipient], subject: str, body: str) -> None:
-    if not recipients:
-        raise MessageError("Add at least one recipient: a phone number or an email address.")
-    if not body.strip():
-        raise MessageError("The message is empty: write the message before sending.")
-    if len(subject.strip()) > MAX_SUBJECT_LENGTH:
-        raise MessageError(f"The subject has {len(subject.strip())} characters; shorten it to {MAX_SUBJECT_LENGTH} or fewer.")
-    if any(recipient.kind == "phone" for recipient in recipients):
-        text_length = len(compose_text_body(subject, body))
-        if text_length > MAX_TEXT_LENGTH:
-            raise MessageError(
-                f"The text has {text_length} characters with its subject; shorten it to {MAX_TEXT_LENGTH} or fewer."
-            )
-
-
 def _send_at(timing: SendTiming, now: datetime, review_delay_seconds: int) -> datetime:
     earliest = now + timedelta(seconds=review_delay_seconds)
     if timing.mode == "now":
@@ -262,16 +213,6 @@ def _send_at(timing: SendTiming, now: datetime, review_delay_seconds: int) -> da
             "pick a later time, or send at once if you have the Send Without Delay permission."
         )
     return at
-
-
-def _distinct(recipients: Sequence[Recipient]) -> list[Recipient]:
-    seen: set[str] = set()
-    distinct = []
-    for recipient in recipients:
-        if recipient.address not in seen:
-            seen.add(recipient.address)
-            distinct.append(recipient)
-    return distinct
 
 
 def _audit(actor: Actor, action: str, message: Message, detail: str) -> AuditEntry:

@@ -43,7 +43,7 @@ class CarriersScreen(AdminScreen):
         Binding("ctrl+s,f2", "save", "Save", priority=True),
         Binding("f5,ctrl+t", "test", "Test connections", priority=True),
         Binding("f6,ctrl+g", "go_live", "Go live", priority=True),
-        Binding("f7,ctrl+b", "sandbox", "Back to sandbox", priority=True),
+        Binding("f4,ctrl+b", "sandbox", "Back to sandbox", priority=True),
         Binding("escape", "back", "Back"),
     ]
 

@@ -67,7 +67,7 @@ def _admin_groups() -> list[tuple[str, list[Binding]]]:
     from ecd_tui.screens.users import UsersScreen
 
     return [
-        ("Administration menu (F7 / ctrl+o)", _bindings(AdminMenu.BINDINGS)),
+        ("Administration menu (F8 / ctrl+p)", _bindings(AdminMenu.BINDINGS)),
         ("Settings", _bindings(SettingsScreen.BINDINGS)),
         ("Agency Phones", _bindings(PhonesScreen.BINDINGS)),
         ("Users and Roles", _bindings(UsersScreen.BINDINGS)),
