@@ -86,10 +86,11 @@ class AdminCommandError(Exception):
     """A refusal to print as is; ``cli.main`` exits with status 2."""
 
 
-def _services(config: Config, demo: bool):
+def _services(config: Config, demo: bool, *, must_exist: bool = False):
+    """Open the services; ``must_exist`` refuses a missing database instead of creating one."""
     from ecd_tui.cli import _open_services
 
-    return _open_services(config, demo)
+    return _open_services(config, demo, must_exist=must_exist)
 
 
 def _refusals() -> tuple[type[Exception], ...]:
@@ -119,7 +120,7 @@ def _guarded(handler):
 
 @_guarded
 def users(args: argparse.Namespace, config: Config, demo: bool) -> int:
-    services = _services(config, demo)
+    services = _services(config, demo, must_exist=args.users_command == "list")
     command = args.users_command
     if command == "list":
         records = services.users()
@@ -206,7 +207,7 @@ def phones(args: argparse.Namespace, config: Config, demo: bool) -> int:
 def audit(args: argparse.Namespace, config: Config, demo: bool) -> int:
     from ecd_tui.domain.clock import format_local
 
-    services = _services(config, demo)
+    services = _services(config, demo, must_exist=True)
     records = services.audit(args.kind, limit=args.limit)
     if args.json:
         print(json.dumps([{"at": r.at.isoformat(), "login": r.login, "action": r.action, "target": r.target, "detail": r.detail} for r in records], indent=2))

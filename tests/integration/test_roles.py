@@ -138,7 +138,7 @@ def test_role_against_action_on_command_line(tmp_path, capsys, monkeypatch, role
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     database = tmp_path / "cli.sqlite3"
     login = current_login()
-    assert cli.main(["--db", str(database), "messages"]) == 0  # the first login becomes administrator
+    assert cli.main(["--db", str(database), "settings", "show"]) == 0  # the first login becomes administrator
     from ecd_tui.domain.store import open_store
 
     store = open_store(database)
