@@ -83,3 +83,20 @@ def test_audit_lists_message_created_and_cancelled(services):
 def test_audit_unknown_filter(services):
     with pytest.raises(ValueError, match="Audit filter 'bogus' is unknown"):
         services.audit("bogus")
+
+
+def test_audit_lists_opt_outs_with_who(services):
+    from ecd_tui.domain.clock import utcnow
+    from ecd_tui.domain.models import OptOutEvent
+
+    with services.store.write() as session:
+        session.add(OptOutEvent(address="+12025550142", action="opt_out", keyword="STOP", reason="replied STOP", at=utcnow()))
+        session.add(OptOutEvent(address="+12025550143", action="opt_out", reason="called to stop", by_login="admin1", at=utcnow()))
+    entries = list_audit(services.store, kind="opt-outs")
+    assert [(entry.action, entry.login, entry.target) for entry in entries] == [
+        ("opted out", "admin1", "+12025550143"),
+        ("opted out", "reply STOP", "+12025550142"),
+    ]
+    assert entries[0].detail == "called to stop"
+    assert "opted out" in [entry.action for entry in list_audit(services.store)]
+    assert "opted out" not in [entry.action for entry in list_audit(services.store, kind="users")]

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import col, or_, select
 
-from ecd_tui.domain.models import AuditEntry
+from ecd_tui.domain.models import AuditEntry, OptOutEvent
 from ecd_tui.domain.store import Store
 
 # Filters the Audit Log screen offers: a name and the action prefixes it matches.
@@ -45,5 +45,23 @@ def list_audit(store: Store, *, kind: str = "all", limit: int = 200, offset: int
     if prefixes:
         statement = statement.where(or_(*(col(AuditEntry.action).startswith(prefix) for prefix in prefixes)))
     with store.read() as session:
-        rows = session.exec(statement.limit(limit).offset(offset)).all()
-        return [AuditRecord(id=row.id, at=row.at, login=row.login, action=row.action, target=row.target, detail=row.detail) for row in rows]
+        rows = session.exec(statement.limit(limit + offset)).all()
+        records = [AuditRecord(id=row.id, at=row.at, login=row.login, action=row.action, target=row.target, detail=row.detail) for row in rows]
+        if kind in ("all", "opt-outs"):
+            records += _opt_out_records(session, limit + offset)
+    records.sort(key=lambda record: (record.at, record.id), reverse=True)
+    return records[offset:offset + limit]
+
+
+def _opt_out_records(session, limit: int) -> list[AuditRecord]:
+    """Return opt-outs and opt-ins as audit records; their history table is the record of them.
+
+    Their ids are negative, so that they never equal an audit entry's id.
+    """
+    statement = select(OptOutEvent).order_by(col(OptOutEvent.at).desc(), col(OptOutEvent.id).desc()).limit(limit)
+    records = []
+    for row in session.exec(statement):
+        who = row.by_login or (f"reply {row.keyword}" if row.keyword else "carrier")
+        action = "opted out" if row.action == "opt_out" else "opted in"
+        records.append(AuditRecord(id=-row.id, at=row.at, login=who, action=action, target=row.address, detail=row.reason or ""))
+    return records
