@@ -211,7 +211,7 @@ async def test_timeout_after_acceptance_becomes_unknown_and_is_not_resent(servic
     set_review_delay(store, 0)
     sandbox = Sandbox(tmp_path / "sandbox")
     await sandbox.start()
-    text_transport = TwilioTransport(sandbox.account_sid, sandbox.auth_token, base_url=sandbox.twilio_base_url, timeout=0.5)
+    text_transport = TwilioTransport(sandbox.account_sid, sandbox.auth_token, base_url=sandbox.twilio_base_url, timeout=2.0)
     email_transport = SmtpTransport(sandbox.smtp_host, sandbox.smtp_port, tls="none")
     try:
         message = services.queue([PHONE], "s", "b").messages[0]

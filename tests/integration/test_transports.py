@@ -33,7 +33,10 @@ pytestmark = pytest.mark.timeout(30)
 
 AGENCY_NUMBER = "+15005550006"
 CLIENT_NUMBER = "+15551230001"
-SHORT_TIMEOUT = 0.5
+# Long enough for a loopback request on a loaded 2-core machine, short enough to keep
+# the fault tests quick; the slow faults below last longer than this.
+SHORT_TIMEOUT = 2.0
+SLOW_FAULT_SECONDS = 8
 
 
 def unused_port() -> int:
@@ -184,7 +187,7 @@ async def test_http_error_is_transient(
 
 
 async def test_slow_response_is_unknown(sandbox: Sandbox, twilio: TwilioTransport) -> None:
-    sandbox.add_twilio_fault("slow:3")
+    sandbox.add_twilio_fault(f"slow:{SLOW_FAULT_SECONDS}")
 
     started = time.monotonic()
     with pytest.raises(UnknownOutcomeError) as caught:
@@ -193,11 +196,12 @@ async def test_slow_response_is_unknown(sandbox: Sandbox, twilio: TwilioTranspor
 
     assert "did not answer in time" in caught.value.reason
     assert "Verify before resending" in caught.value.reason
-    assert elapsed < SHORT_TIMEOUT + 1.0
+    # The client gave up before the server answered.
+    assert elapsed < SLOW_FAULT_SECONDS
 
 
 async def test_accept_then_slow_is_stored(sandbox: Sandbox, twilio: TwilioTransport) -> None:
-    sandbox.add_twilio_fault("accept-then-slow:3")
+    sandbox.add_twilio_fault(f"accept-then-slow:{SLOW_FAULT_SECONDS}")
 
     with pytest.raises(UnknownOutcomeError):
         await twilio.send_text(make_text(body="Stored before the timeout."))
@@ -462,7 +466,7 @@ async def test_smtp_reply_is_classified(
 
 
 async def test_smtp_stall_before_data_is_transient(tmp_path) -> None:
-    handler = MisbehavingHandler(tmp_path, "RCPT", delay=3)
+    handler = MisbehavingHandler(tmp_path, "RCPT", delay=SLOW_FAULT_SECONDS)
 
     with pytest.raises(TransientError) as caught:
         await send_through(handler, timeout=SHORT_TIMEOUT)
@@ -471,7 +475,7 @@ async def test_smtp_stall_before_data_is_transient(tmp_path) -> None:
 
 
 async def test_smtp_stall_after_data_is_unknown(tmp_path) -> None:
-    handler = MisbehavingHandler(tmp_path, "DATA", delay=3)
+    handler = MisbehavingHandler(tmp_path, "DATA", delay=SLOW_FAULT_SECONDS)
 
     with pytest.raises(UnknownOutcomeError) as caught:
         await send_through(handler, timeout=SHORT_TIMEOUT)

@@ -30,8 +30,9 @@ def test_carriers_snapshot_masks_secrets(agency: Agency, snap_compare):
     async def type_secrets(pilot: Pilot) -> None:
         app = pilot.app
         await pilot.press("f8", "c")
-        for _ in range(50):
-            if "New ones go to" in screen_text(app):
+        for _ in range(300):  # up to 30 s on a busy machine
+            text = screen_text(app)
+            if "New ones go to" in text and "County Pretrial" in text:
                 break
             await pilot.pause(0.1)
         screen = app.screen
