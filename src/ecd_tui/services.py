@@ -146,6 +146,12 @@ class Services:
         """Apply a CSV file of clients, contacts and events; see domain.importer for its columns."""
         return importer.import_csv(self.store, self.actor, path)
 
+    def require_send(self, timing: SendTiming = SendTiming()) -> None:
+        """Raise PermissionDenied unless this user may send with ``timing``; checked before a preview."""
+        require(self.actor, Permission.CREATE_MESSAGES, "send messages")
+        if timing.mode == "now":
+            require(self.actor, Permission.SEND_WITHOUT_DELAY, "send without the review delay")
+
     # Agency administration: access, settings, phones, users, audit, delivery mode
 
     def access(self) -> Access:

@@ -79,8 +79,8 @@ def wait_for_screen(tmux: Tmux, condition: Callable[[str], bool], *, timeout: fl
     pytest.fail(f"Timed out after {timeout:g} s waiting until {waiting_for}.\nScreen:\n{screen}")
 
 
-def test_demo_sends_typed_phone_with_keys(isolated_dirs: Path, tmux: Tmux):
-    home = isolated_dirs
+def start_demo(home: Path, tmux: Tmux) -> None:
+    """Run ``ecd-tui demo`` in a detached 80x24 tmux session and wait for the Dashboard."""
     environment = {
         "TERM": "xterm-256color",
         "XDG_DATA_HOME": str(home / "data"),
@@ -95,6 +95,11 @@ def test_demo_sends_typed_phone_with_keys(isolated_dirs: Path, tmux: Tmux):
     tmux.remember_socket_path()
 
     wait_for_screen(tmux, lambda screen: "Scheduled Messages: " in screen and "loading" not in screen, timeout=20, waiting_for="the Dashboard shows")
+
+
+def test_demo_sends_typed_phone_with_keys(isolated_dirs: Path, tmux: Tmux):
+    home = isolated_dirs
+    start_demo(home, tmux)
     screen = tmux.screen()
     assert "SANDBOX: nothing leaves this machine" in screen
 
@@ -104,11 +109,17 @@ def test_demo_sends_typed_phone_with_keys(isolated_dirs: Path, tmux: Tmux):
     for _ in range(2):  # the Add button, then Subject
         tmux.keys("Tab")
         time.sleep(FOCUS_PAUSE_SECONDS)
+    # On a busy machine the focus moves late, so wait until the form marks the field.
+    wait_for_screen(tmux, lambda screen: "\u25b6 Subject" in screen, timeout=5, waiting_for="Subject has focus")
     tmux.keys(SUBJECT, literal=True)
     tmux.keys("Tab")
+    wait_for_screen(tmux, lambda screen: "\u25b6 Message" in screen, timeout=5, waiting_for="Message has focus")
     time.sleep(FOCUS_PAUSE_SECONDS)
     tmux.keys(BODY, literal=True)
+    wait_for_screen(tmux, lambda screen: BODY in screen, timeout=5, waiting_for="the message is typed")
     tmux.keys("C-s")
+    wait_for_screen(tmux, lambda screen: "Preview: 1 message" in screen, timeout=10, waiting_for="the preview opens")
+    tmux.keys("y")
 
     screen = wait_for_screen(tmux, lambda screen: "Scheduled Messages: 1" in screen, timeout=10, waiting_for="the message is scheduled")
     rows = [line for line in screen.splitlines() if PHONE in line and "scheduled" in line]
@@ -121,3 +132,45 @@ def test_demo_sends_typed_phone_with_keys(isolated_dirs: Path, tmux: Tmux):
 
     tmux.keys("C-q")
     wait_for_screen(tmux, lambda screen: "Scheduled Messages" not in screen, timeout=10, waiting_for="the app quits")
+
+
+def test_demo_finds_client_and_sends_to_contacts(isolated_dirs: Path, tmux: Tmux):
+    home = isolated_dirs
+    start_demo(home, tmux)
+
+    tmux.keys("F7")
+    wait_for_screen(tmux, lambda screen: "Name, client id, case number" in screen, timeout=5, waiting_for="the client search opens")
+    time.sleep(FOCUS_PAUSE_SECONDS)
+    tmux.keys("whitfield", literal=True)
+    wait_for_screen(tmux, lambda screen: "1 client found" in screen, timeout=5, waiting_for="Dana Whitfield is found")
+    tmux.keys("Enter")
+    screen = wait_for_screen(tmux, lambda screen: "2 of 3 contacts reachable" in screen, timeout=5, waiting_for="the profile opens")
+    assert "✗ opted out" in screen
+
+    tmux.keys("F3")  # Subject of the Send a Message form
+    wait_for_screen(tmux, lambda screen: "^t Merge tag" in screen, timeout=5, waiting_for="the form has focus")
+    time.sleep(FOCUS_PAUSE_SECONDS)
+    tmux.keys("Hearing", literal=True)
+    wait_for_screen(tmux, lambda screen: "Subject Hearing" in screen, timeout=5, waiting_for="the subject is typed")
+    tmux.keys("Tab")
+    time.sleep(FOCUS_PAUSE_SECONDS)
+    tmux.keys("Hi [ClientFirstName], see you [EventDate].", literal=True)
+    wait_for_screen(tmux, lambda screen: "see you [EventDate]." in screen, timeout=5, waiting_for="the message is typed")
+    tmux.keys("C-s")
+    screen = wait_for_screen(tmux, lambda screen: "Preview: 2 messages, 1 skipped" in screen, timeout=10, waiting_for="the preview opens")
+    assert "skipped Dana Whitfield (+12025550143, home): opted out" in screen
+    assert "Hi Dana, see you " in screen, screen
+    assert "[ClientFirstName]" not in screen
+    tmux.keys("y")
+    wait_for_screen(tmux, lambda screen: "2 messages queued" in screen, timeout=10, waiting_for="the messages are queued")
+
+    database = home / "data" / "ecd-tui" / "demo.sqlite3"
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+        stored = connection.execute("SELECT recipient, channel, status, subject, substr(body, 1, 17) FROM message ORDER BY recipient").fetchall()
+    assert stored == [
+        ("+12025550142", "sms", "scheduled", "Hearing", "Hi Dana, see you "),
+        ("dana.whitfield@example.org", "email", "scheduled", "Hearing", "Hi Dana, see you "),
+    ]
+
+    tmux.keys("C-q")
+    wait_for_screen(tmux, lambda screen: "Dana" not in screen, timeout=10, waiting_for="the app quits")

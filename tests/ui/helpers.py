@@ -57,3 +57,11 @@ async def wait_until(pilot: Pilot, condition: Callable[[], bool], *, timeout: fl
         if time.monotonic() > deadline:
             pytest.fail(f"Timed out after {timeout:g} s waiting until {waiting_for}.\nScreen:\n{screen_text(pilot.app)}")
         await pilot.pause(0.1)
+
+
+async def confirm_preview(pilot: Pilot) -> None:
+    """Wait for the preview that Send opens, then confirm it with y."""
+    from ecd_tui.screens.preview import PreviewScreen
+
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, PreviewScreen), timeout=5, waiting_for="the preview opens")
+    await pilot.press("y")

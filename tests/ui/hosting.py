@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import App
 
-from ecd_tui.domain.demo import seed_demo
+import ecd_tui
+from ecd_tui.app import EcdApp
+
+STYLES = Path(ecd_tui.__file__).parent / "styles"
 
 
 class ScreenHost(App):
     """Push ``make_screen(services)`` on mount; the screens under test need nothing else."""
+
+    # The app's own stylesheets, for the header and the shared widgets.
+    CSS_PATH = [str(STYLES / name.split("/")[-1]) for name in EcdApp.CSS_PATH]
 
     def __init__(self, services, make_screen) -> None:
         super().__init__()
@@ -18,8 +26,3 @@ class ScreenHost(App):
     def on_mount(self) -> None:
         self.push_screen(self.make_screen(self.services))
 
-
-def demo_services(services):
-    """Fill the test database with the demo agency and return the services."""
-    seed_demo(services.store, services.actor.login)
-    return services

@@ -16,7 +16,8 @@ from ecd_tui.screens.preview import PreviewScreen
 from ecd_tui.screens.confirm import ConfirmScreen
 from tests.ui.conftest import client_pk, contact_id
 from tests.ui.hosting import ScreenHost
-from tests.ui.helpers import screen_text
+from ecd_tui.screens.opt_out_dialog import OptOutDialog
+from tests.ui.helpers import screen_text, wait_until
 
 SIZE = (80, 24)
 
@@ -205,8 +206,10 @@ async def test_contact_opt_out_with_reason_and_confirmation(client_agency):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "State: ✓ reachable" in screen_text(app)
-        await pilot.press("ctrl+b", *"called to stop", "ctrl+s")
-        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("ctrl+b")
+        await wait_until(pilot, lambda: isinstance(app.screen, OptOutDialog), timeout=5, waiting_for="the opt-out form opens")
+        await pilot.press(*"called to stop", "ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=5, waiting_for="the confirmation opens")
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, ContactScreen)
@@ -297,3 +300,40 @@ async def test_escape_with_unsent_message_asks(client_agency):
         assert app.screen.query_one("#composer-body").text == "draft"
         await pilot.press("escape", "y")
         assert isinstance(app.screen, ClientsScreen)
+
+
+async def test_viewer_told_before_preview(client_agency):
+    from ecd_tui.domain.clock import utcnow
+    from ecd_tui.domain.models import User
+    from ecd_tui.services import Services
+
+    with client_agency.store.write() as session:
+        session.add(User(login="viewer1", role="viewer", created_at=utcnow()))
+    viewer = Services.open(client_agency.store, "viewer1")
+    app = ScreenHost(viewer, lambda services: ClientProfileScreen(services, client_pk(services, "CR-1001")))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#composer-body").text = "Hi"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientProfileScreen)
+        assert 'lacks the "Create Messages" permission' in str(app.screen.query_one("#composer-status").render())
+    assert rows(client_agency.store, Message) == []
+
+
+def test_composer_timing_choices():
+    from zoneinfo import ZoneInfo
+
+    import pytest
+
+    from ecd_tui.domain.messages import MessageError
+    from ecd_tui.widgets.composer import _timing
+
+    zone = ZoneInfo("America/New_York")
+    assert _timing(("delay", ""), zone).mode == "delay"
+    assert _timing(("now", ""), zone).mode == "now"
+    at = _timing(("at", " 2030-01-02 09:30 "), zone)
+    assert at.mode == "at"
+    assert at.at.isoformat() == "2030-01-02T09:30:00-05:00"
+    with pytest.raises(MessageError, match="Send at 'tomorrow' is not a date and time"):
+        _timing(("at", "tomorrow"), zone)

@@ -7,11 +7,13 @@ what the database holds.
 from __future__ import annotations
 
 import asyncio
+import io
 import socket
 import sqlite3
 import threading
 
 import pytest
+from rich.console import Console
 from textual import events
 from textual.widgets import Input, TextArea
 
@@ -24,7 +26,7 @@ from ecd_tui.screens.message_detail import MessageDetailScreen
 from ecd_tui.services import Services
 from ecd_tui.widgets.message_tables import ScheduledTable
 
-from .helpers import Agency, screen_text, wait_until
+from .helpers import Agency, confirm_preview, screen_text, wait_until
 
 SIZE = (80, 24)
 PHONE_TYPED = "(202) 555-0142"
@@ -76,6 +78,7 @@ async def test_send_flow_typed_recipients_go_out(agency: Agency):
         await pilot.press("ctrl+u", "tab", "tab")
         assert app.focused.id == "subject"
         await pilot.press(*SUBJECT, "tab", *BODY, "ctrl+s")
+        await confirm_preview(pilot)
 
         await wait_until(pilot, lambda: "Scheduled Messages: 2" in screen_text(app), timeout=5, waiting_for="two messages are scheduled")
         assert lines_with(app, PHONE, "scheduled", "text", "clerk1")
@@ -109,6 +112,7 @@ async def test_send_reads_keys_typed_just_before(agency: Agency):
         for character in BODY:
             app.post_message(events.Key(character if character != " " else "space", character))
         app.post_message(events.Key("ctrl+s", None))
+        await confirm_preview(pilot)
 
         await wait_until(pilot, lambda: "Scheduled Messages: 1" in screen_text(app), timeout=5, waiting_for="the message is scheduled")
     assert [record.body for record in agency.services.all_messages()] == [BODY]
@@ -124,6 +128,7 @@ async def test_queued_message_armed_at_send_at(agency: Agency):
         await wait_until(pilot, lambda: lines_with(app, PHONE), timeout=5, waiting_for="the phone is listed")
         app.screen.query_one("#body", TextArea).text = BODY
         await pilot.press("ctrl+s")
+        await confirm_preview(pilot)
         await wait_until(pilot, lambda: "Scheduled Messages: 1" in screen_text(app), timeout=5, waiting_for="the message is scheduled")
 
         record = agency.services.all_messages()[0]
@@ -142,6 +147,7 @@ async def test_queue_notice_names_count_and_time(agency: Agency):
         await wait_until(pilot, lambda: lines_with(app, EMAIL), timeout=5, waiting_for="the email is listed")
         app.screen.query_one("#body", TextArea).text = BODY
         await pilot.press("ctrl+s")
+        await confirm_preview(pilot)
         await wait_until(pilot, lambda: "Scheduled Messages: 2" in screen_text(app), timeout=5, waiting_for="the messages are scheduled")
 
         send_at = agency.services.all_messages()[0].send_at
@@ -161,6 +167,7 @@ async def test_opted_out_recipient_shown_skipped(agency: Agency):
         await wait_until(pilot, lambda: lines_with(app, EMAIL), timeout=5, waiting_for="the email is listed")
         app.screen.query_one("#body", TextArea).text = BODY
         await pilot.press("ctrl+s")
+        await confirm_preview(pilot)
         await wait_until(pilot, lambda: "Scheduled Messages: 1" in screen_text(app), timeout=5, waiting_for="one message is scheduled")
 
         toasts = flat(screen_text(app).replace("\u258c", ""))
@@ -288,6 +295,7 @@ async def test_markup_and_escapes_shown_literally(agency: Agency):
         app.screen.query_one("#subject", Input).value = subject
         app.screen.query_one("#body", TextArea).text = body
         await pilot.press("ctrl+s")
+        await confirm_preview(pilot)
         await wait_until(pilot, lambda: "Scheduled Messages: 1" in screen_text(app), timeout=5, waiting_for="the message is scheduled")
 
         table = app.screen.query_one(ScheduledTable)
@@ -398,9 +406,13 @@ async def test_help_lists_keys_and_log_path(agency: Agency):
         assert flat(f"Log file: {agency.log_path}") in text
         assert "ctrl+s/F2Send" in text
 
+        # The merge-tag list ends the help, below the keys of every screen.
         await pilot.press("end")
         await pilot.pause(0.3)
-        assert "cCancelmessage" in flat(screen_text(app).replace("\u2551", ""))
+        assert "[AgencyEmail]" in flat(screen_text(app).replace("\u2551", ""))
+        console = Console(width=80, record=True, file=io.StringIO())
+        console.print(app.screen._keys_table())
+        assert "cCancelmessage" in flat(console.export_text())
 
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen), timeout=5, waiting_for="help closes")

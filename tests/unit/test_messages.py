@@ -20,13 +20,14 @@ EMAIL = parse_recipient("client@example.org", "US")
 def test_queue_creates_one_scheduled_message_per_recipient(services):
     before = utcnow()
     result = services.queue([PHONE, EMAIL, PHONE], "Hearing", "Your hearing moved.")
+    after = utcnow()
     assert [(m.recipient, m.channel, m.status) for m in result.messages] == [
         ("+12025550142", "sms", "scheduled"),
         ("client@example.org", "email", "scheduled"),
     ]
     for message in result.messages:
-        delay = (message.send_at - before).total_seconds()
-        assert 299 <= delay <= 302
+        assert (message.send_at - message.created_at).total_seconds() == 300
+        assert before <= message.created_at <= after
         assert message.created_by == "admin1"
     assert [m.id for m in services.pending()] == [m.id for m in result.messages]
 

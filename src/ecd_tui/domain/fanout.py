@@ -111,7 +111,11 @@ def expand(
 
 
 def channel_for(kind: str, line_type: str, voice: bool) -> str:
-    """Return the channel of a message to a phone or email address."""
+    """Return the channel of a message to a phone or email address.
+
+    NOTE: the dispatcher in this tree hands every message that is not an email to the text
+    transport, so a "voice" message goes out as a text until a voice transport sends calls.
+    """
     if kind == "email":
         return "email"
     return "voice" if voice or line_type == "landline" else "sms"

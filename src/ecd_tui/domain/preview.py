@@ -1,9 +1,9 @@
 """The preview: per recipient, exactly what will be stored and sent, and what blocks it.
 
 ``build_preview`` is the one place where a Subject and a Message become the text of each
-message. The queue stores each entry's merged ``subject`` and ``body``; the dispatcher
-sends them as they are, joined for a text or call by ``compose_text_body`` just as
-``PreviewEntry.text`` is. So what a clerk previews is what goes out.
+message. The queue stores each entry's merged ``subject`` and ``body``. The dispatcher
+joins them for a text or call with ``compose_text_body``, the function that builds
+``PreviewEntry.text``, so what a clerk previews is what goes out.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from ecd_tui.screens.client_form import ClientFormScreen
 from ecd_tui.screens.contact_form import ContactFormScreen
 from ecd_tui.screens.event_form import EventFormScreen
 from ecd_tui.screens.confirm import ConfirmScreen
+from ecd_tui.widgets.app_header import AppHeader
 from ecd_tui.widgets.composer import MessageComposer
 from ecd_tui.widgets.safe_text import safe_lines, safe_text
 from ecd_tui.widgets.record_tables import fill_contacts, fill_events, fill_messages
@@ -40,12 +41,13 @@ class ClientProfileScreen(Screen):
         Binding("ctrl+l", "refresh", "Refresh"),
         Binding("ctrl+s", "preview", "Preview and send"),
         Binding("ctrl+t", "pick_tag", "Merge tag", show=False),
-        Binding("x", "cancel_message", "Cancel message", show=False),
+        Binding("f3", "focus_composer", "Go to Send a Message", show=False),
+        Binding("c,x", "cancel_message", "Cancel message", show=False),
         Binding("escape", "back", "Back"),
     ]
 
     class Loaded(Message):
-        def __init__(self, client, contacts, events, pending, sent, zone) -> None:
+        def __init__(self, client, contacts, events, pending, sent, zone, agency_name) -> None:
             super().__init__()
             self.client = client
             self.contacts = contacts
@@ -53,6 +55,7 @@ class ClientProfileScreen(Screen):
             self.pending = pending
             self.sent = sent
             self.zone = zone
+            self.agency_name = agency_name
 
     class Failed(Message):
         def __init__(self, text: str) -> None:
@@ -69,6 +72,7 @@ class ClientProfileScreen(Screen):
         self.pending: list[MessageRecord] = []
 
     def compose(self) -> ComposeResult:
+        yield AppHeader(getattr(self.app, "mode", "sandbox"), self.services.actor, id="header")
         with VerticalScroll(id="profile"):
             yield Static("Loading…", id="profile-details")
             yield Label("Contacts  (Enter: open · ctrl+n: Create Contact)", classes="section-title")
@@ -76,7 +80,7 @@ class ClientProfileScreen(Screen):
             yield Label("Events  (Enter: edit · ctrl+b: new event)", classes="section-title")
             yield DataTable(id="profile-events", cursor_type="row")
             yield MessageComposer(self.services, self._targets, id="profile-composer")
-            yield Label("Scheduled Messages  (x: cancel · ctrl+l: refresh)", classes="section-title")
+            yield Label("Scheduled Messages  (c: cancel · ctrl+l: refresh)", classes="section-title")
             yield DataTable(id="profile-scheduled", cursor_type="row")
             yield Label("Sent Messages", classes="section-title")
             yield DataTable(id="profile-sent", cursor_type="row")
@@ -84,12 +88,17 @@ class ClientProfileScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#profile-contacts", DataTable).focus()
+        # The dispatcher's status changes reload the lists; the bare test host has no signal.
+        changes = getattr(self.app, "message_changes", None)
+        if changes is not None:
+            changes.subscribe(self, lambda _change: self._load())
         self._load()
 
     # Handlers
 
     def on_client_profile_screen_loaded(self, message: Loaded) -> None:
         self.client, self.contacts, self.events, self.pending = message.client, message.contacts, message.events, message.pending
+        self.query_one(AppHeader).show_agency(message.agency_name)
         self.query_one("#profile-details", Static).update(_details(message.client, message.contacts))
         fill_contacts(self.query_one("#profile-contacts", DataTable), message.contacts)
         fill_events(self.query_one("#profile-events", DataTable), message.events, message.zone)
@@ -129,6 +138,9 @@ class ClientProfileScreen(Screen):
 
     def action_preview(self) -> None:
         self.query_one(MessageComposer).action_preview()
+
+    def action_focus_composer(self) -> None:
+        self.query_one("#composer-subject").focus()
 
     def action_pick_tag(self) -> None:
         composer = self.query_one(MessageComposer)
@@ -173,6 +185,7 @@ class ClientProfileScreen(Screen):
                 self.services.client_messages(self.client_pk, pending=True),
                 self.services.client_messages(self.client_pk, pending=False),
                 self.services.zone(),
+                self.services.agency().name,
             )
         except NotFound as error:
             self.post_message(self.Failed(str(error)))

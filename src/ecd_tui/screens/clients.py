@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 from ecd_tui.domain.client_records import ClientMatch, ClientRecord
 from ecd_tui.domain.clock import format_local
 from ecd_tui.screens.client_form import ClientFormScreen
+from ecd_tui.widgets.app_header import AppHeader
 from ecd_tui.widgets.safe_text import safe_text
 
 
@@ -43,13 +44,21 @@ class ClientsScreen(Screen):
         self.zone = None
 
     def compose(self) -> ComposeResult:
+        yield AppHeader(getattr(self.app, "mode", "sandbox"), self.services.actor, id="header")
         yield Label("Clients", classes="screen-title")
         yield Input(self.initial_query, placeholder="Name, client id, case number, phone or email", id="client-search")
         yield Static("Type to search.", id="client-count")
         yield DataTable(id="client-results", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
+    class AgencyLoaded(Message):
+        def __init__(self, name: str, zone) -> None:
+            super().__init__()
+            self.name = name
+            self.zone = zone
+
     def on_mount(self) -> None:
+        self._load_agency()
         _add_columns(self.query_one("#client-results", DataTable))
         self.query_one("#client-search", Input).focus()
         if self.initial_query:
@@ -86,6 +95,9 @@ class ClientsScreen(Screen):
         text = "Type to search." if not message.query.strip() else f"{count} client{'s' if count != 1 else ''} found. Enter opens the profile."
         self.query_one("#client-count", Static).update(text)
 
+    def on_clients_screen_agency_loaded(self, message: AgencyLoaded) -> None:
+        self.query_one(AppHeader).show_agency(message.name)
+
     # Actions
 
     def action_focus_search(self) -> None:
@@ -106,6 +118,11 @@ class ClientsScreen(Screen):
             self.app.pop_screen()
 
     # Helpers
+
+    @work(thread=True, group="agency")
+    def _load_agency(self) -> None:
+        agency = self.services.agency()
+        self.post_message(self.AgencyLoaded(agency.name, self.services.zone()))
 
     @work(thread=True, exclusive=True, group="client-search")
     def _search(self, query: str) -> None:

@@ -22,6 +22,7 @@ from ecd_tui.domain.fanout import SendTarget
 from ecd_tui.screens.contact_form import ContactFormScreen
 from ecd_tui.screens.opt_out_dialog import OptOutDialog
 from ecd_tui.screens.confirm import ConfirmScreen
+from ecd_tui.widgets.app_header import AppHeader
 from ecd_tui.widgets.composer import MessageComposer
 from ecd_tui.widgets.safe_text import safe_text, visible_controls
 from ecd_tui.widgets.record_tables import contact_state, fill_messages
@@ -35,11 +36,12 @@ class ContactScreen(Screen):
         Binding("ctrl+l", "refresh", "Refresh"),
         Binding("ctrl+s", "preview", "Preview and send"),
         Binding("ctrl+t", "pick_tag", "Merge tag", show=False),
+        Binding("f3", "focus_composer", "Go to Send a Message", show=False),
         Binding("escape", "back", "Back"),
     ]
 
     class Loaded(Message):
-        def __init__(self, contact, client, history, pending, sent, zone) -> None:
+        def __init__(self, contact, client, history, pending, sent, zone, agency_name) -> None:
             super().__init__()
             self.contact = contact
             self.client = client
@@ -47,6 +49,7 @@ class ContactScreen(Screen):
             self.pending = pending
             self.sent = sent
             self.zone = zone
+            self.agency_name = agency_name
 
     class Failed(Message):
         def __init__(self, text: str) -> None:
@@ -60,6 +63,7 @@ class ContactScreen(Screen):
         self.contact: ContactRecord | None = None
 
     def compose(self) -> ComposeResult:
+        yield AppHeader(getattr(self.app, "mode", "sandbox"), self.services.actor, id="header")
         with VerticalScroll(id="contact"):
             yield Static("Loading…", id="contact-details")
             yield Label("Opt-out history  (ctrl+b: opt out or back in)", classes="section-title")
@@ -73,12 +77,17 @@ class ContactScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#contact-history", DataTable).focus()
+        # The dispatcher's status changes reload the lists; the bare test host has no signal.
+        changes = getattr(self.app, "message_changes", None)
+        if changes is not None:
+            changes.subscribe(self, lambda _change: self._load())
         self._load()
 
     # Handlers
 
     def on_contact_screen_loaded(self, message: Loaded) -> None:
         self.contact = message.contact
+        self.query_one(AppHeader).show_agency(message.agency_name)
         self.query_one("#contact-details", Static).update(_details(message.contact, message.client, message.zone))
         _fill_history(self.query_one("#contact-history", DataTable), message.history, message.zone)
         fill_messages(self.query_one("#contact-scheduled", DataTable), message.pending, message.zone, pending=True)
@@ -105,6 +114,9 @@ class ContactScreen(Screen):
 
     def action_preview(self) -> None:
         self.query_one(MessageComposer).action_preview()
+
+    def action_focus_composer(self) -> None:
+        self.query_one("#composer-subject").focus()
 
     def action_pick_tag(self) -> None:
         composer = self.query_one(MessageComposer)
@@ -136,6 +148,7 @@ class ContactScreen(Screen):
                 self.services.contact_messages(self.contact_id, pending=True),
                 self.services.contact_messages(self.contact_id, pending=False),
                 self.services.zone(),
+                self.services.agency().name,
             )
         except NotFound as error:
             self.post_message(self.Failed(str(error)))

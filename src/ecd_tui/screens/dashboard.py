@@ -17,16 +17,31 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable, Footer, Input, TextArea
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ecd_tui.domain.clock import agency_zone, format_local, format_time_left, utcnow
 from ecd_tui.domain.messages import CancelRefused, MessageError
 from ecd_tui.domain.permissions import PermissionDenied
-from ecd_tui.domain.recipients import InvalidRecipient, Recipient
+from ecd_tui.domain.client_records import ClientMatch
+from ecd_tui.domain.fanout import SendTarget
+from ecd_tui.domain.recipients import InvalidRecipient
+from ecd_tui.domain.segments import replace_smart_punctuation
 from ecd_tui.screens.confirm import ConfirmScreen
-from ecd_tui.screens.events import MessageCancelled, MessagesLoaded, MessagesQueued, MessageStatusChanged, RecipientParsed
+from ecd_tui.screens.client_picker import ClientPickerScreen
+from ecd_tui.screens.events import (
+    ClientFound,
+    ClientsFound,
+    MessageCancelled,
+    MessagesLoaded,
+    MessagesQueued,
+    MessageStatusChanged,
+    RecipientParsed,
+    SendPreviewed,
+)
+from ecd_tui.screens.merge_tag_picker import MergeTagPicker
 from ecd_tui.screens.message_detail import MessageDetailScreen
+from ecd_tui.screens.preview import PreviewScreen
 from ecd_tui.services import Services
 from ecd_tui.widgets.app_header import AppHeader
 from ecd_tui.widgets.labelled import Section
@@ -50,7 +65,7 @@ class _Body(VerticalScroll, can_focus=False):
 
 
 class Dashboard(Screen):
-    """Send a message to typed-in recipients and watch what is scheduled and sent."""
+    """Send a message to clients and typed-in recipients, and watch what is scheduled and sent."""
 
     CSS_PATH = "../styles/dashboard.tcss"
 
@@ -61,6 +76,7 @@ class Dashboard(Screen):
         Binding("f3,ctrl+t", "focus_form", "Go to the To field", show=False, priority=True),
         Binding("f4,ctrl+l", "focus_scheduled", "Go to Scheduled Messages", show=False, priority=True),
         Binding("f6,ctrl+f", "focus_feed", "Go to Sent and Received Messages", show=False, priority=True),
+        Binding("f8", "pick_tag", "Insert a merge tag in Message", show=False, priority=True),
     ]
 
     def __init__(self, services: Services, mode: str, message_changes: Signal[MessageStatusChanged]) -> None:
@@ -98,12 +114,35 @@ class Dashboard(Screen):
     def on_recipient_parsed(self, event: RecipientParsed) -> None:
         self.query_one(SendForm).add_recipient(event.recipient, event.typed)
 
+    def on_client_found(self, event: ClientFound) -> None:
+        self.query_one(SendForm).add_client(event.match, event.typed)
+
+    def on_clients_found(self, event: ClientsFound) -> None:
+        def add_chosen(match: ClientMatch | None) -> None:
+            if match is not None:
+                self.query_one(SendForm).add_client(match, event.typed)
+
+        self.app.push_screen(ClientPickerScreen(event.typed, event.matches), add_chosen)
+
     def on_send_form_send_requested(self, event: SendForm.SendRequested) -> None:
         if self._sending:
             self.notify("The previous send is still being saved. Try again in a moment.", markup=False)
             return
         self._sending = True
-        self.queue_messages(event.recipients, event.subject, event.body)
+        self.preview_messages(event.targets, event.subject, event.body)
+
+    def on_send_previewed(self, event: SendPreviewed) -> None:
+        def after_preview(choice: str | None) -> None:
+            form = self.query_one(SendForm)
+            if choice == "send":
+                self._sending = True
+                self.queue_messages(event.targets, event.subject, event.body, event.preview.fingerprint)
+            elif choice == "replace":
+                form.query_one("#subject", Input).value = replace_smart_punctuation(event.subject)
+                form.query_one("#body", TextArea).text = replace_smart_punctuation(event.body)
+                form.request_send()
+
+        self.app.push_screen(PreviewScreen(event.preview, event.zone), after_preview)
 
     def on_messages_queued(self, event: MessagesQueued) -> None:
         # MessagesQueued bubbles on to the app, which arms the dispatcher.
@@ -204,6 +243,13 @@ class Dashboard(Screen):
     def action_focus_feed(self) -> None:
         self.query_one(FeedTable).focus()
 
+    def action_pick_tag(self) -> None:
+        def insert(name: str | None) -> None:
+            if name:
+                self.query_one(SendForm).insert_tag(name)
+
+        self.app.push_screen(MergeTagPicker(), insert)
+
     # Workers: each runs one services call in a thread and posts what happened.
 
     @work(thread=True, exclusive=True, group="lists", name="load the message lists", exit_on_error=False)
@@ -216,11 +262,31 @@ class Dashboard(Screen):
 
     @work(thread=True, group="recipient", name="add the recipient", exit_on_error=False)
     def parse_recipient(self, typed: str) -> None:
-        self.post_message(RecipientParsed(typed, self.services.parse_recipient(typed)))
+        """Add a phone number or email address, else the client the text finds."""
+        try:
+            recipient = self.services.parse_recipient(typed)
+        except InvalidRecipient as error:
+            matches = self.services.search_clients(typed)
+            if not matches:
+                raise InvalidRecipient(f"{error} No client matches it either.") from None
+            if len(matches) == 1:
+                self.post_message(ClientFound(typed, matches[0]))
+            else:
+                self.post_message(ClientsFound(typed, matches))
+            return
+        self.post_message(RecipientParsed(typed, recipient))
+
+    @work(thread=True, group="send", name="preview the message", exit_on_error=False)
+    def preview_messages(self, targets: list[SendTarget], subject: str, body: str) -> None:
+        self.services.require_send()
+        preview = self.services.preview(targets, subject, body)
+        if preview.problems:
+            raise MessageError(" ".join(preview.problems))
+        self.post_message(SendPreviewed(preview, self.services.zone(), targets, subject, body))
 
     @work(thread=True, group="send", name="send the message", exit_on_error=False)
-    def queue_messages(self, recipients: list[Recipient], subject: str, body: str) -> None:
-        result = self.services.queue(recipients, subject, body)
+    def queue_messages(self, targets: list[SendTarget], subject: str, body: str, fingerprint: str) -> None:
+        result = self.services.send(targets, subject, body, expected_fingerprint=fingerprint)
         self.post_message(MessagesQueued(result, self.services.zone()))
 
     @work(thread=True, group="cancel", name="cancel the message", exit_on_error=False)

@@ -10,7 +10,10 @@ from zoneinfo import ZoneInfo
 
 from textual.message import Message
 
+from ecd_tui.domain.client_records import ClientMatch
+from ecd_tui.domain.fanout import SendTarget
 from ecd_tui.domain.messages import QueueResult
+from ecd_tui.domain.preview import Preview
 from ecd_tui.domain.recipients import Recipient
 from ecd_tui.domain.records import AgencyInfo, MessageRecord
 
@@ -60,3 +63,33 @@ class MessageCancelled(Message):
     def __init__(self, record: MessageRecord) -> None:
         super().__init__()
         self.record = record
+
+
+class ClientFound(Message):
+    """Text typed in the To field matched exactly one client."""
+
+    def __init__(self, typed: str, match: ClientMatch) -> None:
+        super().__init__()
+        self.typed = typed
+        self.match = match
+
+
+class ClientsFound(Message):
+    """Text typed in the To field matched several clients; the clerk chooses one."""
+
+    def __init__(self, typed: str, matches: list[ClientMatch]) -> None:
+        super().__init__()
+        self.typed = typed
+        self.matches = matches
+
+
+class SendPreviewed(Message):
+    """The preview of a send was built; the clerk confirms it before anything is queued."""
+
+    def __init__(self, preview: Preview, zone: ZoneInfo, targets: list[SendTarget], subject: str, body: str) -> None:
+        super().__init__()
+        self.preview = preview
+        self.zone = zone
+        self.targets = targets
+        self.subject = subject
+        self.body = body

@@ -14,7 +14,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from ecd_tui.screens.confirm import ConfirmScreen
+from ecd_tui.screens.client_profile import ClientProfileScreen
+from ecd_tui.screens.clients import ClientsScreen
+from ecd_tui.screens.contact import ContactScreen
 from ecd_tui.screens.dashboard import Dashboard
+from ecd_tui.screens.preview import PreviewScreen
+from ecd_tui.screens.record_form import RecordForm
+from ecd_tui.widgets.composer import MessageComposer
+from ecd_tui.widgets.merge_tag_help import merge_tag_help
 from ecd_tui.widgets.message_tables import ScheduledTable
 from ecd_tui.widgets.recipient_list import RecipientList
 from ecd_tui.widgets.safe_text import safe_text
@@ -93,6 +100,12 @@ class HelpScreen(ModalScreen[None]):
             ("Recipient list", _bindings(RecipientList.BINDINGS)),
             ("Scheduled Messages", _bindings(ScheduledTable.BINDINGS)),
             ("Confirmation", _bindings(ConfirmScreen.BINDINGS)),
+            ("Clients", _bindings(ClientsScreen.BINDINGS)),
+            ("Client Profile", _bindings(ClientProfileScreen.BINDINGS)),
+            ("Contact", _bindings(ContactScreen.BINDINGS)),
+            ("Send a Message on a profile or contact", _bindings(MessageComposer.BINDINGS)),
+            ("Preview", _bindings(PreviewScreen.BINDINGS)),
+            ("Client, contact and event forms", _bindings(RecordForm.BINDINGS)),
         ]
         self.groups[2:2] = _admin_groups()
         self.log_path = log_path
@@ -102,6 +115,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static("Keys", classes="dialog-title")
             with VerticalScroll(id="help-keys"):
                 yield Static(self._keys_table(), id="help-table")
+                yield Static(merge_tag_help(), id="help-merge-tags")
             yield Static("Times are in the agency's time zone.", id="help-zone", markup=False)
             yield Static(self._log_line(), id="help-log")
         yield Footer()

@@ -27,6 +27,7 @@ from ecd_tui.domain.messages import MessageError, QueueResult, SendTiming
 from ecd_tui.domain.permissions import PermissionDenied
 from ecd_tui.domain.preview import Preview
 from ecd_tui.domain.segments import analyze, replace_smart_punctuation
+from ecd_tui.screens.events import MessagesQueued
 from ecd_tui.screens.merge_tag_picker import MergeTagPicker
 from ecd_tui.screens.preview import PreviewScreen
 from ecd_tui.widgets.safe_text import visible_controls
@@ -42,6 +43,22 @@ TIMING_OPTIONS = [
     ("At once (Send Without Delay)", "now"),
 ]
 _OPEN_TAG = re.compile(r"\[([A-Za-z]*)$")
+
+
+def tag_hint(before_cursor: str) -> str:
+    """Return "Tags: [ClientFirstName] ..." for a `[` prefix just before the cursor, else ""."""
+    match = _OPEN_TAG.search(before_cursor)
+    if match is None:
+        return ""
+    prefix = match.group(1).lower()
+    matching = [tag.name for tag in TAGS if tag.name.lower().startswith(prefix)]
+    return "Tags: " + (" ".join(f"[{name}]" for name in matching) or "no tag starts like that")
+
+
+def open_tag_length(before_cursor: str) -> int:
+    """Return how many characters of an unfinished `[Tag` end ``before_cursor`` (0 when none)."""
+    match = _OPEN_TAG.search(before_cursor)
+    return len(match.group(0)) if match else 0
 
 
 class TagSuggester(Suggester):
@@ -169,8 +186,9 @@ class MessageComposer(Vertical):
         try:
             zone = self.services.zone()
             timing = _timing(timing_choice, zone)
+            self.services.require_send(timing)
             preview = self.services.preview(targets, subject, body, timing, voice=voice)
-        except MessageError as error:
+        except (MessageError, PermissionDenied) as error:
             self.post_message(self._Failed(str(error)))
             return
         self.post_message(self._PreviewReady(preview, zone, request))
@@ -179,14 +197,15 @@ class MessageComposer(Vertical):
     def _queue(self, request: tuple, fingerprint: str) -> None:
         targets, subject, body, voice, timing_choice = request
         try:
-            timing = _timing(timing_choice, self.services.zone())
+            zone = self.services.zone()
+            timing = _timing(timing_choice, zone)
             result = self.services.send(targets, subject, body, timing, voice=voice, expected_fingerprint=fingerprint)
         except (MessageError, PermissionDenied) as error:
             self.post_message(self._Failed(str(error)))
             return
-        self.app.call_from_thread(self._queued, result)
+        self.app.call_from_thread(self._queued, result, zone)
 
-    def _queued(self, result: QueueResult) -> None:
+    def _queued(self, result: QueueResult, zone) -> None:
         self.query_one("#composer-subject", Input).value = ""
         self.query_one("#composer-body", TextArea).text = ""
         count = len(result.messages)
@@ -195,6 +214,8 @@ class MessageComposer(Vertical):
         self._set_status(Text(f"✓ {text}"))
         self.app.notify(text, markup=False)
         self.post_message(self.Queued(result))
+        # MessagesQueued bubbles to the app, which arms the dispatcher for each message.
+        self.post_message(MessagesQueued(result, zone))
 
     # Composing checks and merge tags
 
@@ -217,19 +238,8 @@ class MessageComposer(Vertical):
         self._show_tag_hint()
 
     def _show_tag_hint(self) -> None:
-        prefix = self._open_tag_prefix()
-        hint = self.query_one("#composer-hint", Static)
-        if prefix is None:
-            hint.update("")
-            return
-        matching = [tag.name for tag in TAGS if tag.name.lower().startswith(prefix.lower())]
-        shown = " ".join(f"[{name}]" for name in matching) or "no tag starts like that"
-        hint.update(Text(f"Tags: {shown}  (ctrl+t: pick)"))
-
-    def _open_tag_prefix(self) -> str | None:
-        before = self._text_before_cursor()
-        match = _OPEN_TAG.search(before)
-        return match.group(1) if match else None
+        hint = tag_hint(self._text_before_cursor())
+        self.query_one("#composer-hint", Static).update(Text(f"{hint}  (ctrl+t: pick)") if hint else "")
 
     def _text_before_cursor(self) -> str:
         if self._last_field == "composer-subject":
@@ -242,8 +252,7 @@ class MessageComposer(Vertical):
     def _insert_tag(self, name: str | None) -> None:
         if not name:
             return
-        prefix = self._open_tag_prefix()
-        typed = len(prefix) + 1 if prefix is not None else 0
+        typed = open_tag_length(self._text_before_cursor())
         tag = f"[{name}]"
         if self._last_field == "composer-subject":
             subject = self.query_one("#composer-subject", Input)

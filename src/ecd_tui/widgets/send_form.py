@@ -4,25 +4,30 @@ The form keeps what the clerk typed and posts requests. The screen that contains
 runs the services in workers and calls back ``add_recipient``, ``show_recipient_error``,
 ``show_send_error`` or ``clear``. Nothing typed is lost on an error.
 
-TODO: the product's "(Client, Phone, or Email)" field also finds clients by name, which
-needs a client search in ``Services``; until then the field takes phones and emails.
+The "To" field takes a phone number, an email address, or a client's name, client id,
+case number or email: a client becomes one entry that lists the contacts it expands to.
 """
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Static, TextArea
 
+from ecd_tui.domain.client_records import ClientMatch
+from ecd_tui.domain.fanout import SendTarget
+from ecd_tui.domain.preview import check_draft
 from ecd_tui.domain.recipients import Recipient
+from ecd_tui.widgets.composer import TagSuggester, open_tag_length, tag_hint
 from ecd_tui.widgets.labelled import Field
 from ecd_tui.widgets.recipient_list import RecipientList
 from ecd_tui.widgets.safe_text import safe_text
 
 
 class SendForm(Vertical):
-    """Recipients above the (Phone or Email) field, then Subject, Message and Send."""
+    """Recipients above the To field (client, phone or email), then Subject, Message and Send."""
 
     class AddRequested(Message):
         """The clerk asked to add the typed text as a recipient."""
@@ -34,25 +39,27 @@ class SendForm(Vertical):
     class SendRequested(Message):
         """The clerk asked to send the message to the listed recipients."""
 
-        def __init__(self, recipients: list[Recipient], subject: str, body: str) -> None:
+        def __init__(self, recipients: list[Recipient], subject: str, body: str, targets: list[SendTarget] | None = None) -> None:
             super().__init__()
             self.recipients = recipients
             self.subject = subject
             self.body = body
+            self.targets = targets if targets is not None else [SendTarget.typed(recipient) for recipient in recipients]
 
     def compose(self) -> ComposeResult:
         yield Label("Send a Message", classes="form-title")
         with Vertical(id="recipients-box"):
-            yield Label("No recipients yet: add phone numbers or email addresses below.", id="no-recipients")
+            yield Label("No recipients yet: add clients, phone numbers or email addresses below.", id="no-recipients")
             yield RecipientList(id="recipients")
         yield Field("To", Horizontal(
-            Input(placeholder="Phone or email, then Enter", id="recipient-input", compact=True),
+            Input(placeholder="Client, phone or email, then Enter", id="recipient-input", compact=True),
             Button("Add", id="add-recipient", compact=True),
             id="recipient-row",
         ))
         yield Static("", id="recipient-error", classes="form-error", markup=False)
-        yield Field("Subject", Input(id="subject", compact=True))
+        yield Field("Subject", Input(id="subject", compact=True, suggester=TagSuggester()))
         yield Field("Message", TextArea(id="body", soft_wrap=True, show_line_numbers=False))
+        yield Static("", id="tag-hint", markup=False)
         yield Field("", Horizontal(
             Button("Send", id="send", compact=True),
             Label("ctrl+s or F2: send after the review delay", id="send-hint", markup=False),
@@ -62,6 +69,7 @@ class SendForm(Vertical):
 
     def on_mount(self) -> None:
         self.query_one(RecipientList).display = False
+        self.query_one("#tag-hint", Static).display = False
 
     # Event handlers
 
@@ -100,6 +108,7 @@ class SendForm(Vertical):
             self.recipients,
             self.query_one("#subject", Input).value,
             self.query_one("#body", TextArea).text,
+            self.query_one(RecipientList).targets,
         ))
 
     # Called by the screen
@@ -116,6 +125,51 @@ class SendForm(Vertical):
         if field.value == typed:
             field.value = ""
         self.show_recipient_error("" if added else f"{recipient.address} is in the list already.")
+
+    def add_client(self, match: ClientMatch, typed: str) -> None:
+        """List a client entry and clear the field, if it still contains the text that was searched."""
+        field = self.query_one("#recipient-input", Input)
+        added = self.query_one(RecipientList).add_client(match)
+        self.query_one("#no-recipients").display = False
+        if field.value == typed:
+            field.value = ""
+        self.show_recipient_error("" if added else f"{match.client.full_name} is in the list already.")
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        """Offer the merge tags that match a `[` being typed in Message, and check the draft."""
+        body = event.text_area
+        row, column = body.cursor_location
+        hint = tag_hint(body.document.get_line(row)[:column])
+        self._show_draft_check(hint + "  (F8: pick a tag)" if hint else "")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "subject":
+            self._show_draft_check("")
+
+    def _show_draft_check(self, hint: str) -> None:
+        """Show the tag hint, then each unknown tag or over-long field, the tag in reverse video."""
+        subject = self.query_one("#subject", Input).value
+        body = self.query_one("#body", TextArea).text
+        line = Text(hint)
+        for problem in check_draft(subject, body):
+            line.append("\n" if line.plain else "")
+            line.append("\u2717 ")
+            line.append_text(safe_text(problem.message))
+            if problem.start is not None:
+                source = subject if problem.field == "Subject" else body
+                line.append("  ")
+                line.append_text(safe_text(source[problem.start:problem.end], style="reverse"))
+        hint_area = self.query_one("#tag-hint", Static)
+        hint_area.update(line)
+        hint_area.display = bool(line.plain)
+
+    def insert_tag(self, name: str) -> None:
+        """Put ``[name]`` in Message at the cursor, replacing a `[` prefix typed just before."""
+        body = self.query_one("#body", TextArea)
+        row, column = body.cursor_location
+        typed = open_tag_length(body.document.get_line(row)[:column])
+        body.replace(f"[{name}]", (row, column - typed), (row, column))
+        body.focus()
 
     def show_review_delay(self, seconds: int) -> None:
         """Say next to Send how long messages wait before they go."""
