@@ -48,7 +48,11 @@ class PhonesScreen(AdminScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Number", "State", "Capabilities", "Label")
+        # Fixed widths, because a column sized by the first rows cuts a longer state later.
+        table.add_column("Number", width=13)
+        table.add_column("State", width=10)
+        table.add_column("Capabilities", width=16)
+        table.add_column("Label")
         table.focus()
         self.load_phones()
 

@@ -46,7 +46,10 @@ class UsersScreen(AdminScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Login", "Role", "State", "Name")
+        table.add_column("Login", width=20)
+        table.add_column("Role", width=13)
+        table.add_column("State", width=10)
+        table.add_column("Name")
         table.focus()
         self.load_users()
 
