@@ -23,6 +23,7 @@ from textual.signal import Signal
 
 from ecd_tui.config import Config
 from ecd_tui.screens.dashboard import Dashboard
+from ecd_tui.screens.admin_events import DeliveryModeChanged
 from ecd_tui.screens.events import MessagesQueued, MessageStatusChanged
 from ecd_tui.screens.help import HelpScreen
 from ecd_tui.services import Services
@@ -52,6 +53,7 @@ class EcdApp(App[None]):
     BINDINGS = [
         Binding("f1,ctrl+g", "help", "Help", priority=True),
         Binding("question_mark", "help", "Help", show=False),
+        Binding("f8,ctrl+p", "administration", "Administration: settings, phones, users, audit log, carriers", show=False, priority=True),
         # ctrl+q (Textual's quit key) quits. A bare q would quit whenever a clerk types
         # into a focused button or list by mistake.
         Binding("f7,ctrl+o", "find_client", "Find a client", priority=True),
@@ -63,7 +65,10 @@ class EcdApp(App[None]):
         self.config = config
         self.force_sandbox = force_sandbox
         self.log_path = log_path
-        self.mode = "live" if config.live and not force_sandbox else "sandbox"
+        # The agency's stored choice; a live agency whose secrets this session cannot
+        # read becomes "unavailable" once delivery starts (see delivery.plan).
+        self.mode = "sandbox" if force_sandbox else services.delivery_mode().mode
+        self.credentials_passphrase: str | None = None
         self.delivery: Delivery | None = None
         self.dispatcher: Dispatcher | None = None
         self.message_changes: Signal[MessageStatusChanged] = Signal(self, "message-changes")
@@ -82,6 +87,7 @@ class EcdApp(App[None]):
         # while it runs still lets on_unmount wait for it and then stop what it started.
         self._delivery_startup = asyncio.get_running_loop().create_task(self._start_delivery(), name="start delivery")
         self.run_worker(self._report_delivery_startup(), name="start delivery", group="delivery", exit_on_error=False)
+        self.run_worker(self._report_access, name="check access", thread=True, exit_on_error=False)
 
     async def on_unmount(self) -> None:
         await self._stop_delivery()
@@ -127,6 +133,29 @@ class EcdApp(App[None]):
 
     # Actions
 
+    def on_delivery_mode_changed(self, event: DeliveryModeChanged) -> None:
+        self.mode = event.mode
+        self.run_worker(self._restart_delivery(), name="restart delivery", group="delivery", exclusive=True, exit_on_error=False)
+
+    def action_administration(self) -> None:
+        from ecd_tui.screens.admin_menu import AdminMenu
+
+        # Only from the Dashboard, so that administration screens never stack up.
+        if len(self.screen_stack) > 1:
+            return
+        self.push_screen(AdminMenu(), self._open_admin_screen)
+
+    def _open_admin_screen(self, name: str | None) -> None:
+        from ecd_tui.screens.audit_log import AuditLogScreen
+        from ecd_tui.screens.carriers import CarriersScreen
+        from ecd_tui.screens.phones import PhonesScreen
+        from ecd_tui.screens.settings import SettingsScreen
+        from ecd_tui.screens.users import UsersScreen
+
+        screens = {"settings": SettingsScreen, "phones": PhonesScreen, "users": UsersScreen, "audit": AuditLogScreen, "carriers": CarriersScreen}
+        if name in screens:
+            self.push_screen(screens[name](self.services))
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
@@ -157,7 +186,12 @@ class EcdApp(App[None]):
         setup = await asyncio.to_thread(importlib.import_module, "ecd_tui.delivery.setup")
         dispatcher_module = await asyncio.to_thread(importlib.import_module, "ecd_tui.delivery.dispatcher")
 
-        self.delivery = await setup.start_delivery(self.config, force_sandbox=self.force_sandbox)
+        plan = await self._plan_delivery()
+        self._show_delivery_mode(plan.mode, plan.header_label)
+        if plan.mode == "unavailable":
+            self.notify(plan.reason, severity="warning", timeout=60, markup=False)
+            return
+        self.delivery = await setup.start_delivery(self.config, force_sandbox=self.force_sandbox, plan=plan)
         self.dispatcher = dispatcher_module.Dispatcher(
             self.services.store,
             self.delivery.text_transport,
@@ -166,6 +200,51 @@ class EcdApp(App[None]):
             on_change=self.report_message_change,
         )
         await self.dispatcher.start()
+
+    async def _plan_delivery(self):
+        """Return this session's delivery plan, asking for the credentials file's passphrase when it is locked."""
+        from ecd_tui.delivery.plan import plan_delivery
+
+        agency_mode = await asyncio.to_thread(lambda: self.services.delivery_mode().mode)
+        plan = await asyncio.to_thread(plan_delivery, self.config, agency_mode, force_sandbox=self.force_sandbox, passphrase=self.credentials_passphrase)
+        explanation = "Delivery is live and the carrier secrets are in the encrypted credentials file. Type its passphrase, or press Escape to run without sending."
+        while plan.locked or plan.wrong_passphrase:
+            passphrase = await self._ask_passphrase(explanation)
+            if passphrase is None:
+                break
+            plan = await asyncio.to_thread(plan_delivery, self.config, agency_mode, force_sandbox=self.force_sandbox, passphrase=passphrase)
+            if plan.mode == "live":
+                self.credentials_passphrase = passphrase
+            explanation = "That passphrase does not open the credentials file. Type it again, or press Escape to run without sending."
+        return plan
+
+    async def _ask_passphrase(self, explanation: str) -> str | None:
+        from ecd_tui.screens.passphrase import PassphraseScreen
+
+        typed: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self.push_screen(PassphraseScreen(explanation), typed.set_result)
+        return await typed
+
+    def _report_access(self) -> None:
+        """Tell a login that is not a user (read-only here) whom to ask; runs in a thread."""
+        access = self.services.access()
+        if access.level != "full":
+            self.call_from_thread(self.notify, access.message, severity="warning", timeout=60, markup=False)
+
+    def _show_delivery_mode(self, mode: str, label: str) -> None:
+        from ecd_tui.widgets.app_header import AppHeader
+
+        self.mode = mode
+        for screen in self.screen_stack:
+            for header in screen.query(AppHeader):
+                header.show_mode(mode, label)
+
+    async def _restart_delivery(self) -> None:
+        await self._stop_delivery()
+        self.delivery = None
+        self.dispatcher = None
+        self._delivery_startup = asyncio.get_running_loop().create_task(self._start_delivery(), name="start delivery")
+        await self._report_delivery_startup()
 
     async def _report_delivery_startup(self) -> None:
         try:

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ecd_tui import __version__
+from ecd_tui.cli_admin import ADMIN_COMMANDS, AdminCommandError, add_admin_commands
 from ecd_tui.config import Config, ConfigError, load_config
 
 log = logging.getLogger("ecd_tui.cli")
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox_log = sandbox_commands.add_parser("log", help="what the sandbox received")
     sandbox_log.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_admin_commands(commands)
     return parser
 
 
@@ -108,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         setup_logging(config.paths.log_file)
         handler = COMMANDS[command]
         return handler(args, config, demo)
-    except (CommandError, ConfigError) as error:
+    except (CommandError, ConfigError, AdminCommandError) as error:
         print(f"ecd-tui: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -138,7 +140,7 @@ def _open_services(config: Config, demo: bool, *, must_exist: bool = False):
             f"Database {config.database} does not exist: check --db, or queue a message first to create it."
         )
     try:
-        store = open_store(config.database)
+        store = open_store(config.database, group=config.database_group)
     except StoreError as error:
         raise CommandError(str(error)) from None
     login = current_login()
@@ -146,7 +148,22 @@ def _open_services(config: Config, demo: bool, *, must_exist: bool = False):
         from ecd_tui.domain.demo import seed_demo
 
         seed_demo(store, login)
-    return Services.open(store, login)
+    services = Services.open(store, login)
+    _check_access(services)
+    return services
+
+
+def _check_access(services) -> None:
+    """Refuse a login with no access; tell a read-only one whom to ask, on stderr."""
+    from ecd_tui.domain.access import AccessDenied
+
+    try:
+        access = services.require_access()
+    except AccessDenied as error:
+        services.store.dispose()
+        raise CommandError(str(error)) from None
+    if access.level == "read_only":
+        print(f"ecd-tui: {access.message}", file=sys.stderr)
 
 
 def run_app(args: argparse.Namespace, config: Config, demo: bool) -> int:
@@ -283,9 +300,14 @@ def dispatch(args: argparse.Namespace, config: Config, demo: bool) -> int:
 
 async def _dispatch(services, config: Config, demo: bool, *, until_idle: bool, timeout: float) -> bool:
     from ecd_tui.delivery.dispatcher import Dispatcher
-    from ecd_tui.delivery.setup import start_delivery
+    from ecd_tui.delivery.plan import plan_delivery
+    from ecd_tui.delivery.setup import DeliveryUnavailable, start_delivery
 
-    delivery = await start_delivery(config, force_sandbox=demo)
+    plan = await asyncio.to_thread(plan_delivery, config, services.delivery_mode().mode, force_sandbox=demo)
+    try:
+        delivery = await start_delivery(config, force_sandbox=demo, plan=plan)
+    except DeliveryUnavailable as error:
+        raise CommandError(str(error)) from None
     dispatcher = Dispatcher(services.store, delivery.text_transport, delivery.email_transport, fallback_senders=delivery.senders)
     print(f"ecd-tui dispatcher: delivery is {delivery.mode}" + (" (nothing leaves this machine)" if delivery.sandbox else ""), file=sys.stderr)
     try:
@@ -343,4 +365,5 @@ COMMANDS = {
     "import": import_clients,
     "dispatch": dispatch,
     "sandbox": sandbox,
+    **ADMIN_COMMANDS,
 }

@@ -53,10 +53,16 @@ class Paths:
 
 @dataclass(frozen=True)
 class TwilioSettings:
-    """The Twilio account to send texts and calls through; the token is a secret."""
+    """The Twilio account to send texts and calls through; the token is a secret.
+
+    ``auth_token`` is the account's auth token, or the API key's secret when ``api_key``
+    (an SK... key SID) is set. It is None until ``delivery.credentials`` resolves it.
+    """
 
     account_sid: str
-    auth_token: str = field(repr=False)
+    auth_token: str | None = field(default=None, repr=False)
+    api_key: str | None = None
+    base_url: str | None = None  # None means https://api.twilio.com; tests use loopback
 
 
 @dataclass(frozen=True)
@@ -83,11 +89,40 @@ class Config:
     twilio: TwilioSettings | None = None
     smtp: SmtpSettings | None = None
     source: Path | None = None
+    credentials: CredentialSettings = field(default_factory=lambda: CredentialSettings())
+    database_group: str | None = None
 
     @property
     def live(self) -> bool:
-        """True when both carriers are configured; otherwise everything goes to the sandbox."""
+        """True when both carriers are configured with their secrets.
+
+        Whether delivery is live is the agency's choice, stored in the database (see
+        ``domain.delivery_mode`` and ``delivery.plan``). This property only tells whether
+        this process could reach the carriers.
+        """
+        return (
+            self.twilio is not None
+            and self.twilio.auth_token is not None
+            and self.smtp is not None
+            and (self.smtp.username is None or self.smtp.password is not None)
+        )
+
+    @property
+    def carriers_configured(self) -> bool:
+        """True when the non-secret parts of both carriers are set."""
         return self.twilio is not None and self.smtp is not None
+
+
+@dataclass(frozen=True)
+class CredentialSettings:
+    """Places for the carrier secrets: a keyring backend and an encrypted file.
+
+    ``keyring`` is "auto" (the platform's own keyring, never a plugin that prompts),
+    "none", or the dotted name of a keyring backend class.
+    """
+
+    keyring: str = "auto"
+    file: Path | None = None
 
 
 def load_config(config_file: Path | None = None, database: Path | None = None) -> Config:
@@ -113,6 +148,8 @@ def load_config(config_file: Path | None = None, database: Path | None = None) -
         twilio=_twilio_settings(values.get("twilio", {}), env),
         smtp=_smtp_settings(values.get("smtp", {}), env),
         source=source,
+        credentials=_credential_settings(values.get("credentials", {}), env),
+        database_group=env.get("ECD_TUI_DATABASE_GROUP") or values.get("database", {}).get("group") or None,
     )
 
 
@@ -142,12 +179,19 @@ def _read_toml(path: Path) -> dict:
 
 def _twilio_settings(section: dict, env: os._Environ | dict) -> TwilioSettings | None:
     account_sid = env.get("ECD_TUI_TWILIO_ACCOUNT_SID") or section.get("account_sid")
-    # TODO: read the token from the system keyring with its fallbacks; until then only
-    # the environment carries it, so it never sits in a file.
-    auth_token = env.get("ECD_TUI_TWILIO_AUTH_TOKEN")
-    if not account_sid or not auth_token:
+    if not account_sid:
         return None
-    return TwilioSettings(account_sid=account_sid, auth_token=auth_token)
+    # The token is a secret, so it never comes from the file: delivery.credentials
+    # reads it from the keyring, the environment, systemd or the encrypted file.
+    api_key = env.get("ECD_TUI_TWILIO_API_KEY") or section.get("api_key") or None
+    base_url = env.get("ECD_TUI_TWILIO_BASE_URL") or section.get("base_url") or None
+    return TwilioSettings(account_sid=account_sid, api_key=api_key, base_url=base_url)
+
+
+def _credential_settings(section: dict, env: os._Environ | dict) -> CredentialSettings:
+    backend = env.get("ECD_TUI_KEYRING") or section.get("keyring") or "auto"
+    file_value = env.get("ECD_TUI_CREDENTIALS_FILE") or section.get("file")
+    return CredentialSettings(keyring=backend, file=Path(file_value).expanduser() if file_value else None)
 
 
 def _smtp_settings(section: dict, env: os._Environ | dict) -> SmtpSettings | None:
@@ -168,6 +212,6 @@ def _smtp_settings(section: dict, env: os._Environ | dict) -> SmtpSettings | Non
         port=port,
         tls=tls,
         username=env.get("ECD_TUI_SMTP_USERNAME") or section.get("username"),
-        password=env.get("ECD_TUI_SMTP_PASSWORD"),
+        password=None,  # a secret: resolved by delivery.credentials
         sender=env.get("ECD_TUI_SMTP_SENDER") or section.get("sender"),
     )

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ecd_tui.domain import clients, importer, message_lists, messages, sending
+from ecd_tui.domain import clients, delivery_mode, importer, message_lists, messages, phones, sending, settings, user_admin
+from ecd_tui.domain.access import Access, check_access, require_access
+from ecd_tui.domain.audit import AuditRecord, list_audit
+from ecd_tui.domain.clock import utcnow
+from ecd_tui.domain.delivery_mode import DeliveryMode
+from ecd_tui.domain.models import AuditEntry
+from ecd_tui.domain.permissions import Permission
+from ecd_tui.domain.phones import PhoneRecord
+from ecd_tui.domain.quiet_hours import quiet_hours_warning
+from ecd_tui.domain.user_admin import UserRecord
 from ecd_tui.domain.agency import agency_info
 from ecd_tui.domain.client_records import ClientDraft, ClientMatch, ClientRecord, ContactRecord, EventDraft, EventRecord, OptOutRecord
 from ecd_tui.domain.clock import agency_zone
@@ -22,7 +32,6 @@ from ecd_tui.domain.preview import DraftProblem, Preview, check_draft
 from ecd_tui.domain.recipients import Recipient, parse_recipient
 from ecd_tui.domain.records import Actor, AgencyInfo, MessageRecord
 from ecd_tui.domain.store import Store
-from ecd_tui.domain.permissions import Permission
 from ecd_tui.domain.users import identify, require
 
 
@@ -52,12 +61,15 @@ class Services:
         return messages.cancel_message(self.store, self.actor, message_id)
 
     def pending(self, limit: int = 200) -> list[MessageRecord]:
+        self.require_access()
         return messages.list_pending(self.store, limit=limit)
 
     def feed(self, limit: int = 200) -> list[MessageRecord]:
+        self.require_access()
         return messages.list_feed(self.store, limit=limit)
 
     def all_messages(self) -> list[MessageRecord]:
+        self.require_access()
         return messages.list_all(self.store)
 
     # Clients, contacts and events
@@ -139,3 +151,101 @@ class Services:
         require(self.actor, Permission.CREATE_MESSAGES, "send messages")
         if timing.mode == "now":
             require(self.actor, Permission.SEND_WITHOUT_DELAY, "send without the review delay")
+
+    # Agency administration: access, settings, phones, users, audit, delivery mode
+
+    def access(self) -> Access:
+        """Return what this login may do here, with whom to ask when it is limited."""
+        return check_access(self.store, self.actor)
+
+    def require_access(self) -> Access:
+        """Raise AccessDenied when this login may not even read (disabled, or unknown while the setting is none)."""
+        return require_access(self.store, self.actor)
+
+    def settings_text(self) -> dict[str, str]:
+        self.require_access()
+        return settings.settings_as_text(self.store)
+
+    def update_settings(self, values: dict[str, str]) -> dict[str, str]:
+        """Save typed settings; raises PermissionDenied or SettingsInvalid (nothing saved)."""
+        return settings.update_settings(self.store, self.actor, values)
+
+    def quiet_hours_warning(self, send_at: datetime) -> str | None:
+        return quiet_hours_warning(self.store, send_at)
+
+    def phones(self) -> list[PhoneRecord]:
+        self.require_access()
+        return phones.list_phones(self.store)
+
+    def add_phone(self, number: str, label: str = "", *, sms: bool = True, mms: bool = False, voice: bool = False) -> PhoneRecord:
+        return phones.add_phone(self.store, self.actor, number, label, sms=sms, mms=mms, voice=voice)
+
+    def update_phone(self, phone_id: int, **changes) -> PhoneRecord:
+        """Change label, sms, mms, voice or active of an agency number."""
+        return phones.update_phone(self.store, self.actor, phone_id, **changes)
+
+    def users(self) -> list[UserRecord]:
+        return user_admin.list_users(self.store, self.actor)
+
+    def add_user(self, login: str, role: str, display_name: str = "") -> UserRecord:
+        return user_admin.add_user(self.store, self.actor, login, role, display_name)
+
+    def set_role(self, login: str, role: str) -> UserRecord:
+        return user_admin.set_role(self.store, self.actor, login, role)
+
+    def set_user_active(self, login: str, active: bool) -> UserRecord:
+        return user_admin.set_active(self.store, self.actor, login, active)
+
+    def audit(self, kind: str = "all", limit: int = 200, offset: int = 0) -> list[AuditRecord]:
+        self.require_access()
+        return list_audit(self.store, kind=kind, limit=limit, offset=offset)
+
+    def delivery_mode(self) -> DeliveryMode:
+        return delivery_mode.delivery_mode(self.store)
+
+    def scheduled_count(self) -> int:
+        return delivery_mode.scheduled_count(self.store)
+
+    def set_delivery_mode(self, mode: str) -> DeliveryMode:
+        """Switch to "live" or "sandbox"; the caller has confirmed and tested the credentials."""
+        return delivery_mode.set_delivery_mode(self.store, self.actor, mode)
+
+    def record_credentials_change(self, detail: str) -> None:
+        """Write an audit entry for stored credentials; ``detail`` names places, never secrets."""
+        require(self.actor, Permission.MANAGE_SETTINGS, "change the carrier credentials")
+        with self.store.write() as session:
+            session.add(AuditEntry(at=utcnow(), login=self.actor.login, action="credentials stored", target="carriers", detail=detail))
+
+    # Carriers: these take the installation's Config, because the carrier settings and
+    # secrets belong to the installation, not to the database. They block on the keyring,
+    # files and the network, so screens call them from thread workers.
+
+    def carrier_overview(self, config, passphrase: str | None = None) -> dict:
+        """Return the carrier form (no secrets), the agency's mode and this session's plan in words."""
+        from ecd_tui.delivery.carrier_admin import carrier_overview
+
+        require(self.actor, Permission.MANAGE_SETTINGS, "see the carrier settings")
+        return carrier_overview(config, self.delivery_mode().mode, self.scheduled_count(), passphrase)
+
+    def store_carriers(self, config, form: dict[str, str], passphrase: str | None = None):
+        """Store carrier settings and secrets; return (new config, where the secrets went, warnings)."""
+        from ecd_tui.delivery.carrier_admin import CarrierForm, store_carrier_settings
+
+        return store_carrier_settings(self.store, self.actor, config, CarrierForm(**form), passphrase=passphrase)
+
+    def test_connections(self, config, passphrase: str | None = None):
+        from ecd_tui.delivery.carrier_admin import run_connection_tests
+
+        return run_connection_tests(self.store, self.actor, config, passphrase=passphrase)
+
+    def go_live(self, config, passphrase: str | None = None):
+        """Test both carriers, then switch to live; raises CarrierSetupError when a test fails."""
+        from ecd_tui.delivery.carrier_admin import go_live
+
+        return go_live(self.store, self.actor, config, passphrase=passphrase)
+
+    def check_agency_number(self, config, e164: str, passphrase: str | None = None):
+        """Look an agency number up in the Twilio account; only meaningful when live."""
+        from ecd_tui.delivery.carrier_admin import check_number_in_account
+
+        return check_number_in_account(config, self.delivery_mode().mode, e164, passphrase)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ecd_tui.config import Config
 from ecd_tui.delivery.dispatcher import Senders
+from ecd_tui.delivery.plan import DeliveryPlan
 from ecd_tui.delivery.sandbox import Sandbox
 from ecd_tui.delivery.transports.smtp import SmtpTransport
 from ecd_tui.delivery.transports.twilio import TwilioTransport
@@ -41,14 +42,28 @@ def sandbox_directory(database: Path) -> Path:
     return database.with_name(database.stem + ".sandbox")
 
 
-async def start_delivery(config: Config, *, force_sandbox: bool = False) -> Delivery:
-    """Build the transports; start the sandbox on loopback unless both carriers are configured."""
-    if config.live and not force_sandbox:
+class DeliveryUnavailable(Exception):
+    """Delivery is live but this process lacks the credentials; nothing must be sent."""
+
+
+async def start_delivery(config: Config, *, force_sandbox: bool = False, plan: DeliveryPlan | None = None) -> Delivery:
+    """Build the transports for ``plan``: the live carriers, or the sandbox on loopback.
+
+    Without a plan, delivery is the sandbox: only the agency's stored mode (see
+    ``delivery.plan``) turns it live.
+
+    Raises:
+        DeliveryUnavailable: the plan is live but the credentials are missing.
+    """
+    if plan is not None and plan.mode == "unavailable" and not force_sandbox:
+        raise DeliveryUnavailable(plan.reason)
+    if plan is not None and plan.mode == "live" and not force_sandbox:
+        config = plan.config
         twilio, smtp = config.twilio, config.smtp
         log.info("Delivery is live: Twilio account %s, SMTP %s:%s (%s)", twilio.account_sid, smtp.host, smtp.port, smtp.tls)
         return Delivery(
             mode="live",
-            text_transport=TwilioTransport(twilio.account_sid, twilio.auth_token),
+            text_transport=TwilioTransport(twilio.account_sid, twilio.auth_token, api_key=twilio.api_key, base_url=twilio.base_url),
             email_transport=SmtpTransport(smtp.host, smtp.port, tls=smtp.tls, username=smtp.username, password=smtp.password),
             senders=Senders(sms_from=None, email_from=smtp.sender),
         )

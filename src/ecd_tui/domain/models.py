@@ -37,6 +37,11 @@ class AgencySettings(SQLModel, table=True):
     unknown_login_access: str = "read_only"  # "read_only" or "none"
     updated_at: datetime | None = None
     updated_by: str | None = None
+    # "sandbox" or "live": one choice for every process on this database, so a clerk
+    # whose session cannot read the carrier secrets never sends to the sandbox instead.
+    delivery_mode: str = "sandbox"
+    live_since: datetime | None = None
+    live_by: str | None = None
 
 
 class AgencyPhone(SQLModel, table=True):

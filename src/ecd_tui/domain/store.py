@@ -106,14 +106,24 @@ def newest_revision() -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
-def open_store(path: Path) -> Store:
+def open_store(path: Path, *, group: str | None = None) -> Store:
     """Open and migrate the database at ``path``, creating it when missing.
 
+    Args:
+        group: on a shared server, the Unix group of the staff; a new database is then
+            created 0660 in that group, and a new folder 2770 (setgid, so SQLite's -wal
+            and -shm files get the group too). None keeps a new database private (0600).
+
     Raises:
-        StoreError: the file or its folder cannot be created or is not a database.
+        StoreError: the file or its folder cannot be created or is not a database, or
+            the group does not exist.
     """
     try:
-        store = Store(path)
+        if group is not None:
+            prepare_shared_folder(path, group)
+        store = Store(path, file_mode=0o660 if group is not None else 0o600)
+        if group is not None:
+            _share_file(path, group)
         store.migrate()
     except OSError as error:
         raise StoreError(f"Database {path} cannot be opened: {error.strerror}. Check the folder and its permissions.") from error
@@ -131,6 +141,40 @@ def _create_file(path: Path, file_mode: int) -> None:
     if not path.exists():
         descriptor = os.open(path, os.O_CREAT | os.O_WRONLY, file_mode)
         os.close(descriptor)
+        os.chmod(path, file_mode)  # os.open's mode passes through the umask
+
+
+def group_id(group: str) -> int:
+    """Return the id of the Unix group ``group``; raise StoreError when it does not exist."""
+    import grp
+
+    try:
+        return grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise StoreError(f"Group {group!r} does not exist: create it (groupadd {group}) or fix [database] group in the config.") from None
+
+
+def prepare_shared_folder(path: Path, group: str) -> None:
+    """Create the database folder for ``group`` with mode 2770 when it is missing."""
+    gid = group_id(group)
+    folder = path.parent
+    if folder.exists():
+        return
+    folder.mkdir(parents=True)
+    os.chown(folder, -1, gid)
+    os.chmod(folder, 0o2770)
+
+
+def _share_file(path: Path, group: str) -> None:
+    """Give a database file we own to ``group`` with mode 0660; leave others' files alone."""
+    gid = group_id(group)
+    info = path.stat()
+    if info.st_uid != os.getuid():
+        return
+    if info.st_gid != gid:
+        os.chown(path, -1, gid)
+    if info.st_mode & 0o777 != 0o660:
+        os.chmod(path, 0o660)
 
 
 def _make_engine(path: Path, *, begin: str) -> Engine:

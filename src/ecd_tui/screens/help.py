@@ -65,6 +65,24 @@ def _bindings(bindings: list[BindingType]) -> list[Binding]:
     return [binding if isinstance(binding, Binding) else Binding(*binding) for binding in bindings]
 
 
+def _admin_groups() -> list[tuple[str, list[Binding]]]:
+    from ecd_tui.screens.admin_menu import AdminMenu
+    from ecd_tui.screens.audit_log import AuditLogScreen
+    from ecd_tui.screens.carriers import CarriersScreen
+    from ecd_tui.screens.phones import PhonesScreen
+    from ecd_tui.screens.settings import SettingsScreen
+    from ecd_tui.screens.users import UsersScreen
+
+    return [
+        ("Administration menu (F8 / ctrl+p)", _bindings(AdminMenu.BINDINGS)),
+        ("Settings", _bindings(SettingsScreen.BINDINGS)),
+        ("Agency Phones", _bindings(PhonesScreen.BINDINGS)),
+        ("Users and Roles", _bindings(UsersScreen.BINDINGS)),
+        ("Audit Log", _bindings(AuditLogScreen.BINDINGS)),
+        ("Carriers and Going Live", _bindings(CarriersScreen.BINDINGS)),
+    ]
+
+
 class HelpScreen(ModalScreen[None]):
     """Lists the keys of the app, the Dashboard and its lists, and the log file path."""
 
@@ -89,6 +107,7 @@ class HelpScreen(ModalScreen[None]):
             ("Preview", _bindings(PreviewScreen.BINDINGS)),
             ("Client, contact and event forms", _bindings(RecordForm.BINDINGS)),
         ]
+        self.groups[2:2] = _admin_groups()
         self.log_path = log_path
 
     def compose(self) -> ComposeResult:

@@ -13,6 +13,7 @@ from ecd_tui.widgets.safe_text import safe_text
 MODE_LABELS = {
     "sandbox": "SANDBOX: nothing leaves this machine",
     "live": "LIVE",
+    "unavailable": "LIVE (no credentials here)",
 }
 
 
@@ -28,6 +29,13 @@ class AppHeader(Horizontal):
         yield Label(MODE_LABELS.get(self.mode, self.mode.upper()), id="mode", classes=f"mode-{self.mode}", markup=False)
         yield Label("", id="agency", markup=False)
         yield Label(self._user_text(), id="user", markup=False)
+
+    def show_mode(self, mode: str, label: str) -> None:
+        """Show another delivery mode, in words, such as "LIVE" after going live."""
+        self.mode = mode
+        mode_label = self.query_one("#mode", Label)
+        mode_label.set_classes(f"mode-{mode}")
+        mode_label.update(label)
 
     def show_agency(self, name: str) -> None:
         self.query_one("#agency", Label).update(safe_text(name))

@@ -65,6 +65,8 @@ class Sandbox:
         self.smtp_username = SANDBOX_SMTP_USERNAME
         self.smtp_password = SANDBOX_SMTP_PASSWORD
         self.twilio_faults: deque[str] = deque()
+        # E.164 numbers the sandbox Twilio account owns, each with its capabilities.
+        self.incoming_numbers: dict[str, dict[str, bool]] = {}
 
         self._twilio_api: SandboxTwilioApi | None = None
         self._http_runner: web.AppRunner | None = None
@@ -98,6 +100,7 @@ class Sandbox:
             status_step_seconds=self.status_step_seconds,
             faults=self.twilio_faults,
         )
+        self._twilio_api.incoming_numbers = self.incoming_numbers
         self._http_runner = web.AppRunner(
             self._twilio_api.build_app(),
             access_log=None,

@@ -81,6 +81,9 @@ class SandboxTwilioApi:
         self._auth_token = auth_token
         self.status_step_seconds = status_step_seconds
         self.faults = faults
+        # Numbers the sandbox account owns, for the agency phone check: E.164 to the
+        # capabilities Twilio reports (sms, mms, voice).
+        self.incoming_numbers: dict[str, dict[str, bool]] = {}
         self._stopping = asyncio.Event()
 
     def build_app(self) -> web.Application:
@@ -90,6 +93,8 @@ class SandboxTwilioApi:
         app.router.add_post(f"{prefix}/Messages.json", self.create_message)
         app.router.add_get(f"{prefix}/Messages.json", self.list_messages)
         app.router.add_get(f"{prefix}/Messages/{{message_sid}}.json", self.fetch_message)
+        app.router.add_get(f"/{API_VERSION}/Accounts/{{account_sid}}.json", self.fetch_account)
+        app.router.add_get(f"{prefix}/IncomingPhoneNumbers.json", self.list_incoming_numbers)
         return app
 
     def interrupt_delays(self) -> None:
@@ -177,6 +182,29 @@ class SandboxTwilioApi:
         await asyncio.to_thread(self.store.insert, text)
         logger.info("Sandbox Twilio API accepted text %s", text.sid)
         return web.json_response(message_resource(text, created_at), status=201)
+
+    async def fetch_account(self, request: web.Request) -> web.Response:
+        return web.json_response({
+            "sid": self.account_sid,
+            "friendly_name": "ecd-tui sandbox",
+            "status": "active",
+            "type": "Trial",
+            "uri": f"/{API_VERSION}/Accounts/{self.account_sid}.json",
+        })
+
+    async def list_incoming_numbers(self, request: web.Request) -> web.Response:
+        wanted = request.query.get("PhoneNumber")
+        numbers = [
+            {"phone_number": number, "capabilities": dict(capabilities), "account_sid": self.account_sid,
+             "sid": "PN" + secrets.token_hex(16)}
+            for number, capabilities in sorted(self.incoming_numbers.items())
+            if wanted is None or number == wanted
+        ]
+        path = f"/{API_VERSION}/Accounts/{self.account_sid}/IncomingPhoneNumbers.json"
+        return web.json_response({
+            "incoming_phone_numbers": numbers, "page": 0, "page_size": 50,
+            "uri": path, "first_page_uri": path, "next_page_uri": None, "previous_page_uri": None,
+        })
 
     async def fetch_message(self, request: web.Request) -> web.Response:
         sid = request.match_info["message_sid"]

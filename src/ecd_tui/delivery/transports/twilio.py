@@ -147,15 +147,17 @@ class TwilioTransport:
         *,
         base_url: str | None = None,
         timeout: float = 30.0,
+        api_key: str | None = None,
     ) -> None:
         """Configure the transport; nothing connects until the first call.
 
         Args:
             account_sid: the Twilio account SID (AC followed by 32 hex digits).
-            auth_token: the account's auth token.
+            auth_token: the account's auth token, or the API key's secret with ``api_key``.
             base_url: send requests here instead of https://api.twilio.com, such as the
                 sandbox's ``http://127.0.0.1:PORT``.
             timeout: seconds one request may take in total, connecting included.
+            api_key: an API key SID (SK...) to log in with instead of the account SID.
         """
         if not account_sid:
             raise ValueError("The Twilio account SID is empty: set it in the Twilio settings.")
@@ -173,6 +175,7 @@ class TwilioTransport:
 
         self.account_sid = account_sid
         self._auth_token = auth_token
+        self.api_key = api_key
         self.base_url = base_url
         self.timeout = timeout
         self._http_client: BaseUrlTwilioHttpClient | None = None
@@ -265,12 +268,61 @@ class TwilioTransport:
             "date_updated": message.date_updated,
         }
 
+    async def fetch_account(self) -> dict[str, str]:
+        """Fetch the account the credentials belong to: a cheap request that needs a login.
+
+        Returns:
+            A dict with ``sid``, ``friendly_name`` and ``status`` ("active", "suspended"
+            or "closed").
+
+        Raises:
+            TransientError: Twilio could not be reached, did not respond in time, or
+                responded with HTTP 429 or 5xx.
+            PermanentError: Twilio refused the credentials (code 20003) or the account.
+        """
+        client = self._ensure_client()
+        try:
+            account = await client.api.v2010.accounts(self.account_sid).fetch_async()
+        except TwilioException as exc:
+            raise _classify_twilio_exception(exc, request_sent=False) from exc
+        except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as exc:
+            raise TransientError(f"Could not reach Twilio at {self._target()}: {_describe(exc)}.") from exc
+        return {"sid": account.sid, "friendly_name": account.friendly_name or "", "status": account.status or ""}
+
+    async def list_numbers(self, phone_number: str) -> list[dict[str, object]]:
+        """Return the account's incoming numbers equal to ``phone_number`` (E.164).
+
+        Each dict has ``phone_number`` and ``capabilities`` (sms, mms, voice as bools).
+
+        Raises:
+            TransientError, PermanentError: as ``fetch_account``.
+        """
+        client = self._ensure_client()
+        try:
+            numbers = await client.incoming_phone_numbers.list_async(phone_number=phone_number, limit=20)
+        except TwilioException as exc:
+            raise _classify_twilio_exception(exc, request_sent=False) from exc
+        except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as exc:
+            raise TransientError(f"Could not reach Twilio at {self._target()}: {_describe(exc)}.") from exc
+        return [
+            {
+                "phone_number": number.phone_number,
+                "capabilities": {key: bool(value) for key, value in (number.capabilities or {}).items()},
+            }
+            for number in numbers
+        ]
+
     def _ensure_client(self) -> Client:
         if self._client is None:
             self._http_client = BaseUrlTwilioHttpClient(self.base_url, timeout=self.timeout)
-            self._client = Client(
-                self.account_sid, self._auth_token, http_client=self._http_client
-            )
+            if self.api_key:
+                self._client = Client(
+                    self.api_key, self._auth_token, self.account_sid, http_client=self._http_client
+                )
+            else:
+                self._client = Client(
+                    self.account_sid, self._auth_token, http_client=self._http_client
+                )
         return self._client
 
     def _target(self) -> str:
