@@ -97,7 +97,7 @@ def check(template: str, field: str = "Message") -> None:
             line, column = _line_and_column(template, match.start())
             raise MergeTagError(
                 f"{field}: unknown merge tag {match.group(0)} at line {line}, column {column}. "
-                f"Use a tag from the list (press [ to choose one), or write \\[ for a literal bracket.",
+                f"Use a tag from the merge-tag list (on the help screen), or write \\[ for a literal bracket.",
                 field=field, start=match.start(), end=match.end(), tag=match.group(0),
             )
     for opening in _OPEN_CONDITIONAL.finditer(template):

@@ -76,7 +76,7 @@ class Dashboard(Screen):
         Binding("f3,ctrl+t", "focus_form", "Go to the To field", show=False, priority=True),
         Binding("f4,ctrl+l", "focus_scheduled", "Go to Scheduled Messages", show=False, priority=True),
         Binding("f6,ctrl+f", "focus_feed", "Go to Sent and Received Messages", show=False, priority=True),
-        Binding("f8", "pick_tag", "Insert a merge tag in Message", show=False, priority=True),
+        Binding("f9", "pick_tag", "Insert a merge tag in Message", show=False, priority=True),
     ]
 
     def __init__(self, services: Services, mode: str, message_changes: Signal[MessageStatusChanged]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -21,7 +22,8 @@ class MergeTagPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Insert a merge tag", classes="dialog-title")
-            options = [Option(f"[{tag.name}]  {tag.description}", id=tag.name) for tag in TAGS]
+            # Text, not a str: a str prompt is read as markup, and "[ClientName]" would vanish.
+            options = [Option(Text(f"[{tag.name}]  {tag.description}"), id=tag.name) for tag in TAGS]
             yield OptionList(*options, id="merge-tags")
             yield Label("enter: insert    escape: keep typing", classes="dialog-keys")
 

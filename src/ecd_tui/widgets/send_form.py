@@ -140,7 +140,7 @@ class SendForm(Vertical):
         body = event.text_area
         row, column = body.cursor_location
         hint = tag_hint(body.document.get_line(row)[:column])
-        self._show_draft_check(hint + "  (F8: pick a tag)" if hint else "")
+        self._show_draft_check(hint + "  (F9: pick a tag)" if hint else "")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "subject":
