@@ -103,7 +103,14 @@ def _open_services(config: Config, demo: bool):
         from ecd_tui.domain.demo import seed_demo
 
         seed_demo(store, login)
-    return Services.open(store, login)
+    return Services.open(store, login, fallback_number=_fallback_number(config, demo))
+
+
+def _fallback_number(config: Config, demo: bool) -> str | None:
+    """Return the sandbox's sending number when delivery is the sandbox, else None."""
+    from ecd_tui.domain.sending import SANDBOX_NUMBER
+
+    return SANDBOX_NUMBER if demo or not config.live else None
 
 
 def run_app(args: argparse.Namespace, config: Config, demo: bool) -> int:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from ecd_tui.domain import messages
 from ecd_tui.domain.agency import agency_info
+from ecd_tui.domain.attachments import CheckedFile
 from ecd_tui.domain.clock import agency_zone
 from ecd_tui.domain.messages import QueueResult, SendTiming
 from ecd_tui.domain.recipients import Recipient, parse_recipient
@@ -24,10 +25,13 @@ from ecd_tui.domain.users import identify
 class Services:
     store: Store
     actor: Actor
+    # The sandbox's sending number in training mode; None when delivery is live, so texts
+    # and calls need an agency number.
+    fallback_number: str | None = None
 
     @classmethod
-    def open(cls, store: Store, login: str) -> Services:
-        return cls(store=store, actor=identify(store, login))
+    def open(cls, store: Store, login: str, *, fallback_number: str | None = None) -> Services:
+        return cls(store=store, actor=identify(store, login), fallback_number=fallback_number)
 
     def agency(self) -> AgencyInfo:
         return agency_info(self.store)
@@ -39,8 +43,20 @@ class Services:
         """Parse typed text in the agency's default phone region; raises InvalidRecipient."""
         return parse_recipient(text, self.agency().default_region)
 
-    def queue(self, recipients: Sequence[Recipient], subject: str, body: str, timing: SendTiming = SendTiming()) -> QueueResult:
-        return messages.queue_messages(self.store, self.actor, recipients, subject, body, timing)
+    def queue(
+        self,
+        recipients: Sequence[Recipient],
+        subject: str,
+        body: str,
+        timing: SendTiming = SendTiming(),
+        *,
+        voice: bool = False,
+        files: Sequence[CheckedFile] = (),
+    ) -> QueueResult:
+        return messages.queue_messages(
+            self.store, self.actor, recipients, subject, body, timing,
+            voice=voice, files=files, fallback_number=self.fallback_number,
+        )
 
     def cancel(self, message_id: int) -> MessageRecord:
         return messages.cancel_message(self.store, self.actor, message_id)

@@ -7,6 +7,7 @@ checked the same way whichever way it was written.
 from __future__ import annotations
 
 import logging
+import shutil
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,10 +19,19 @@ from sqlmodel import Session, col, select
 
 from ecd_tui.domain.agency import load_settings_row
 from ecd_tui.domain.clock import to_utc, utcnow
-from ecd_tui.domain.models import AuditEntry, Contact, Message, OptOutEvent
+from ecd_tui.domain.attachments import (
+    AttachmentError,
+    CheckedFile,
+    attachments_directory,
+    check_files,
+    copy_files,
+    mms_problem,
+)
+from ecd_tui.domain.models import AgencySettings, Attachment, AuditEntry, Contact, Message, OptOutEvent
 from ecd_tui.domain.permissions import Permission
 from ecd_tui.domain.recipients import Recipient
 from ecd_tui.domain.records import Actor, MessageRecord
+from ecd_tui.domain.sending import NoSendingNumber, choose_channel, require_sending_numbers
 from ecd_tui.domain.store import Store
 from ecd_tui.domain.users import require
 
@@ -77,19 +87,51 @@ def queue_messages(
     subject: str,
     body: str,
     timing: SendTiming = SendTiming(),
+    *,
+    voice: bool = False,
+    files: Sequence[CheckedFile] = (),
+    fallback_number: str | None = None,
 ) -> QueueResult:
     """Create one scheduled message per distinct recipient that has not opted out.
+
+    Phone recipients get a text, a picture message when ``files`` are attached, or a call
+    when ``voice`` is set. The files are copied beside the database first, so what goes
+    out is what the clerk attached. ``fallback_number`` is the sandbox's sending number in
+    training mode.
 
     Raises:
         PermissionDenied: the actor may not create messages, or may not skip the delay.
         MessageError: no recipient, an empty message, a subject or text over its limit,
-            a time in the past, or every recipient opted out.
+            a time in the past, every recipient opted out, no agency number for a phone
+            channel, or files that cannot be sent (too many, too large, no media URL base).
     """
     require(actor, Permission.CREATE_MESSAGES, "send messages")
     if timing.mode == "now":
         require(actor, Permission.SEND_WITHOUT_DELAY, "send without the review delay")
     _check_content(recipients, subject, body)
+    channels = {recipient.address: choose_channel(recipient.channel, voice=voice, has_files=bool(files)) for recipient in recipients}
+    _check_delivery(store, set(channels.values()), files, fallback_number)
+    copies = _copy_files(store, files)
 
+    try:
+        result = _create_messages(store, actor, recipients, subject, body, timing, channels, copies)
+    except BaseException:
+        if copies:
+            shutil.rmtree(copies[0].path.parent, ignore_errors=True)
+        raise
+    return result
+
+
+def _create_messages(
+    store: Store,
+    actor: Actor,
+    recipients: Sequence[Recipient],
+    subject: str,
+    body: str,
+    timing: SendTiming,
+    channels: dict[str, str],
+    copies: Sequence[CheckedFile],
+) -> QueueResult:
     with store.write() as session:
         settings = load_settings_row(session)
         now = utcnow()
@@ -104,7 +146,7 @@ def queue_messages(
                 skipped.append(SkippedRecipient(recipient.address, "opted out"))
                 continue
             message = Message(
-                channel=recipient.channel,
+                channel=channels[recipient.address],
                 recipient=recipient.address,
                 batch_id=batch_id,
                 subject=subject.strip(),
@@ -123,6 +165,9 @@ def queue_messages(
         session.flush()
         for message in created:
             session.add(_audit(actor, "message created", message, f"{message.channel}, send at {send_at.isoformat()}"))
+            if message.channel in ("email", "mms"):
+                for copy in copies:
+                    session.add(Attachment(message_id=message.id, path=str(copy.path), filename=copy.filename, content_type=copy.content_type, size=copy.size))
 
     records = [to_record(message) for message in created]
     for record in records:
@@ -244,6 +289,43 @@ def _check_content(recipients: Sequence[Recipient], subject: str, body: str) -> 
             raise MessageError(
                 f"The text has {text_length} characters with its subject; shorten it to {MAX_TEXT_LENGTH} or fewer."
             )
+
+
+def _check_delivery(store: Store, channels: set[str], files: Sequence[CheckedFile], fallback_number: str | None) -> None:
+    """Check the files and that the agency can send on each channel, before anything is copied."""
+    try:
+        check_files(files)
+    except AttachmentError as error:
+        raise MessageError(str(error)) from None
+    if files and "voice" in channels:
+        raise MessageError("A voice call cannot carry files: remove the files, or send texts instead of calls.")
+
+    with store.read() as session:
+        try:
+            require_sending_numbers(session, channels, fallback_number)
+        except NoSendingNumber as error:
+            raise MessageError(str(error)) from None
+        settings = session.get(AgencySettings, 1)
+        media_url_base = settings.media_url_base if settings is not None else None
+
+    if files and "mms" in channels:
+        if not media_url_base:
+            raise MessageError(
+                "Files cannot go by text because no media URL base is set: an administrator sets one"
+                " under Admin, Settings, or remove the files, or send to email addresses only."
+            )
+        problem = mms_problem(files)
+        if problem:
+            raise MessageError(f"{problem} Remove the file, or send to email addresses only.")
+
+
+def _copy_files(store: Store, files: Sequence[CheckedFile]) -> list[CheckedFile]:
+    if not files:
+        return []
+    try:
+        return copy_files(files, attachments_directory(store.path))
+    except AttachmentError as error:
+        raise MessageError(str(error)) from None
 
 
 def _send_at(timing: SendTiming, now: datetime, review_delay_seconds: int) -> datetime:
