@@ -92,7 +92,8 @@ class SandboxTwilioApi:
     """The state and handlers behind the sandbox's Twilio HTTP API.
 
     Attributes:
-        faults: fault strings (see ``faults.py``), taken one per request, oldest first.
+        faults: fault strings (see ``faults.py``), taken one per create request (POST),
+            oldest first.
         status_step_seconds: a created text is "sent" after one step and "delivered"
             after three.
     """
@@ -133,7 +134,9 @@ class SandboxTwilioApi:
 
     @web.middleware
     async def _apply_fault(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not self.faults:
+        # Faults hit creates only, so status lookups and reply polls running beside a
+        # send do not take the fault meant for it.
+        if not self.faults or request.method != "POST":
             return await handler(request)
         fault = parse_twilio_fault(self.faults.popleft())
         logger.info("Sandbox Twilio API injects fault %s on %s %s", fault, request.method,
