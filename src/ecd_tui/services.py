@@ -10,7 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from ecd_tui.domain import messages
+from ecd_tui.domain import held, messages
+from ecd_tui.domain.attachments import check_file
+from ecd_tui.domain.heartbeat import DispatcherStatus, dispatcher_status
+from ecd_tui.domain.sending import sending_number
+from ecd_tui.domain.quiet_hours import QuietHoursWarning, load_quiet_hours, quiet_hours_warning
 from ecd_tui.domain.agency import agency_info
 from ecd_tui.domain.attachments import CheckedFile
 from ecd_tui.domain.clock import agency_zone
@@ -69,3 +73,34 @@ class Services:
 
     def all_messages(self) -> list[MessageRecord]:
         return messages.list_all(self.store)
+
+    # Delivery: files, quiet hours, held messages and the dispatcher's heartbeat
+
+    def check_attachment(self, path: str) -> CheckedFile:
+        """Check a file the clerk adds; raises AttachmentError with the reason."""
+        return check_file(path)
+
+    def quiet_hours_warning(self, timing: SendTiming = SendTiming()) -> QuietHoursWarning | None:
+        """Return a warning when a message queued now with ``timing`` would go out in quiet hours."""
+        hours = load_quiet_hours(self.store)
+        return quiet_hours_warning(hours, messages.planned_send_at(self.store, timing))
+
+    def send_now(self, message_id: int) -> MessageRecord:
+        """Send a held or unknown message at once; raises ReleaseRefused or PermissionDenied."""
+        return held.send_now(self.store, self.actor, message_id)
+
+    def dispatcher_status(self, excluding: str | None = None) -> DispatcherStatus:
+        """Return how many dispatchers other than ``excluding`` are alive, and the waiting messages."""
+        return dispatcher_status(self.store, excluding=excluding)
+
+    def default_sending_number(self) -> str:
+        """Return the agency number texts go from, or the sandbox's in training mode.
+
+        Raises:
+            MessageError: no active agency number can send texts and there is no fallback.
+        """
+        with self.store.read() as session:
+            number = sending_number(session, "sms", self.fallback_number)
+        if number is None:
+            raise messages.MessageError("No active agency phone number can send texts: add one under Admin, Agency Phones.")
+        return number

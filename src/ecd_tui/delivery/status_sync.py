@@ -146,6 +146,9 @@ async def sync_statuses(
             except TransportError as error:
                 log.warning("Message %s: carrier status lookup of %s failed: %s", item.message_id, item.carrier_id, error.reason)
                 return None
+            except Exception:
+                log.exception("Message %s: carrier status lookup of %s failed unexpectedly", item.message_id, item.carrier_id)
+                return None
         if status == "sent" and fetched["status"] == item.carrier_status:
             return None
         changed = await run_db(

@@ -152,8 +152,9 @@ def copy_files(files: Sequence[CheckedFile], directory: Path) -> list[CheckedFil
     Raises:
         AttachmentError: a file is gone, changed into something not allowed, or unreadable.
     """
+    directory.mkdir(parents=True, mode=0o700, exist_ok=True)
     folder = directory / uuid.uuid4().hex
-    folder.mkdir(parents=True, mode=0o700)
+    folder.mkdir(mode=0o700)
     copies = []
     try:
         for index, item in enumerate(files, start=1):

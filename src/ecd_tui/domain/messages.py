@@ -291,6 +291,16 @@ def _check_content(recipients: Sequence[Recipient], subject: str, body: str) -> 
             )
 
 
+def planned_send_at(store: Store, timing: SendTiming) -> datetime:
+    """Return when a message queued now with ``timing`` would go out, for warnings."""
+    with store.read() as session:
+        settings = session.get(AgencySettings, 1)
+        delay = settings.review_delay_seconds if settings is not None else AgencySettings().review_delay_seconds
+    if timing.mode == "at" and timing.at is not None:
+        return to_utc(timing.at)
+    return utcnow() + timedelta(seconds=0 if timing.mode == "now" else delay)
+
+
 def _check_delivery(store: Store, channels: set[str], files: Sequence[CheckedFile], fallback_number: str | None) -> None:
     """Check the files and that the agency can send on each channel, before anything is copied."""
     try:

@@ -285,7 +285,7 @@ class TwilioTransport:
             "sid": call.sid,
             "status": call.status,
             "to": call.to,
-            "from": call.from_,
+            "from": call._from,  # CallInstance names it _from (twilio 9.13), MessageInstance from_
             "duration": int(call.duration) if call.duration else None,
         }
 
