@@ -2,8 +2,8 @@
 
 Twilio reports a text as queued, sent, then delivered, undelivered or failed, and a call as
 queued, ringing, in-progress, then completed, busy, no-answer, failed or canceled. The
-dispatcher's status job fetches each message still at "sent" and records what the carrier
-says. Email has no delivery report: an email the server accepted stays "sent".
+dispatcher's status job fetches each message still at "sent" and records the status the
+carrier reports. Email has no delivery report: an email the server accepted stays "sent".
 
 The database functions here block; the dispatcher runs them in its worker threads.
 """

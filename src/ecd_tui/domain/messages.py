@@ -102,8 +102,9 @@ def queue_messages(
     Raises:
         PermissionDenied: the actor may not create messages, or may not skip the delay.
         MessageError: no recipient, an empty message, a subject or text over its limit,
-            a time in the past, every recipient opted out, no agency number for a phone
-            channel, or files that cannot be sent (too many, too large, no media URL base).
+            a time in the past, or every recipient opted out. Also no agency number for a
+            phone channel, or files that cannot be sent (too many, too large, or a text
+            with files and no media URL base).
     """
     require(actor, Permission.CREATE_MESSAGES, "send messages")
     if timing.mode == "now":

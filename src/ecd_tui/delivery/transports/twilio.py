@@ -293,7 +293,7 @@ class TwilioTransport:
         """Return texts received on the agency number ``to`` since ``since``, oldest first.
 
         Each dict has ``sid``, ``from``, ``to``, ``body``, ``num_media`` and ``date_sent``.
-        Twilio's list also holds the agency's own outbound texts to ``to``; those are left out.
+        Twilio's list also contains texts the agency sent to ``to``, which are left out.
 
         Raises:
             TransientError, PermanentError: as ``fetch_message`` does.
