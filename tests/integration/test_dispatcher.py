@@ -205,7 +205,8 @@ async def test_transient_refusal_is_rescheduled_with_backoff(services, store, de
     assert sandbox_entries(delivery) == []
 
 
-async def test_timeout_after_acceptance_becomes_unknown_and_is_not_resent(services, store, tmp_path):
+async def test_timeout_after_acceptance_is_found_not_resent(services, store, tmp_path):
+    """The send times out after the sandbox stored the text: unknown, then found by lookup."""
     from ecd_tui.delivery.sandbox import Sandbox
     from ecd_tui.delivery.transports.smtp import SmtpTransport
     from ecd_tui.delivery.transports.twilio import TwilioTransport
@@ -219,7 +220,8 @@ async def test_timeout_after_acceptance_becomes_unknown_and_is_not_resent(servic
     try:
         message = services.queue([PHONE], "s", "b").messages[0]
         sandbox.twilio_faults.append("accept-then-slow")
-        dispatcher = Dispatcher(store, text_transport, email_transport, fallback_senders=Senders(sms_from="+15005550006"))
+        changes: list[MessageChange] = []
+        dispatcher = Dispatcher(store, text_transport, email_transport, fallback_senders=Senders(sms_from="+15005550006"), on_change=changes.append)
         await dispatcher.start()
         assert await dispatcher.run_until_idle(timeout=20, wait_for_status=False)
         assert await dispatcher.run_until_idle(timeout=5, wait_for_status=False)
@@ -230,7 +232,9 @@ async def test_timeout_after_acceptance_becomes_unknown_and_is_not_resent(servic
         await sandbox.stop()
     with store.read() as session:
         row = session.get(Message, message.id)
-    assert row.status == "unknown"
+    assert [change.status for change in changes][:2] == ["unknown", "sent"]
+    assert row.status == "sent"
+    assert row.error_reason == "found at the carrier after the send's outcome was unknown"
     assert row.attempts == 1
     assert len([entry for entry in read_sandbox_log(tmp_path / "sandbox") if entry["kind"] == "sms"]) == 1
 

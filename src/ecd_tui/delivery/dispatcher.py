@@ -235,6 +235,8 @@ class Dispatcher:
             updates = await status_sync.sync_statuses(
                 self.text_transport, self.store, self._db, utcnow, utcnow() - STATUS_SYNC_WINDOW
             )
+            if hasattr(self.text_transport, "find_texts"):
+                updates += await status_sync.settle_unknown_texts(self.text_transport, self.store, self._db, utcnow)
         except Exception:
             log.exception("Status sync failed; the next round tries again")
             return

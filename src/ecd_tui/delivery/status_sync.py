@@ -14,13 +14,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from ecd_tui.delivery.transports.base import TransportError
 from ecd_tui.delivery.transports.twilio import CALL_STATUS_OUTCOMES, twilio_error_reason
+from ecd_tui.domain.messages import compose_text_body
 from ecd_tui.domain.models import Message
 from ecd_tui.domain.sending import PHONE_CHANNELS
 from ecd_tui.domain.store import Store
@@ -41,6 +42,11 @@ MESSAGE_STATUS_OUTCOMES = {
 # How many lookups the status job makes at once, and per round.
 CONCURRENT_LOOKUPS = 4
 LOOKUPS_PER_ROUND = 200
+UNKNOWN_LOOKUPS_PER_ROUND = 20
+# Texts with an unknown outcome are looked for at the carrier for a day after their claim.
+UNKNOWN_LOOKUP_WINDOW = timedelta(days=1)
+# The carrier's clock may be behind ours; a text it created this much before the claim counts.
+CLOCK_SKEW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,82 @@ def record_carrier_status(
             update(Message).where(col(Message.id) == message_id, Message.status == "sent").values(**values)
         ).rowcount
     return changed == 1
+
+
+@dataclass(frozen=True)
+class UnknownText:
+    """A text whose send ended with an unknown outcome, to look for at the carrier."""
+
+    message_id: int
+    recipient: str
+    text_body: str
+    claimed_at: datetime
+
+
+def unknown_texts(store: Store, since: datetime, limit: int = UNKNOWN_LOOKUPS_PER_ROUND) -> list[UnknownText]:
+    """Return texts with an unknown outcome claimed since ``since`` and no carrier id, oldest first."""
+    statement = (
+        select(Message)
+        .where(
+            Message.status == "unknown",
+            col(Message.channel).in_(("sms", "mms")),
+            col(Message.carrier_id).is_(None),
+            col(Message.claimed_at) >= since,
+        )
+        .order_by(col(Message.claimed_at))
+        .limit(limit)
+    )
+    with store.read() as session:
+        return [
+            UnknownText(message.id, message.recipient, compose_text_body(message.subject, message.body), message.claimed_at)
+            for message in session.exec(statement)
+        ]
+
+
+def record_found_at_carrier(store: Store, message_id: int, now: datetime, candidates: list[dict]) -> str | None:
+    """Mark an unknown text as sent when the carrier has a matching text no other message has.
+
+    Returns the carrier id recorded, or None when every candidate belongs to another
+    message or the text is no longer unknown.
+    """
+    with store.write() as session:
+        known = set(session.exec(select(Message.carrier_id).where(col(Message.carrier_id).in_([item["sid"] for item in candidates]))))
+        free = [item for item in candidates if item["sid"] not in known]
+        if not free:
+            return None
+        carrier_id, carrier_status = free[-1]["sid"], free[-1]["status"]  # the oldest match
+        changed = session.execute(
+            update(Message)
+            .where(col(Message.id) == message_id, Message.status == "unknown")
+            .values(
+                status="sent", carrier_id=carrier_id, carrier_status=carrier_status, sent_at=now, updated_at=now,
+                error_code=None, error_reason="found at the carrier after the send's outcome was unknown",
+            )
+        ).rowcount
+    return carrier_id if changed == 1 else None
+
+
+async def settle_unknown_texts(transport, store: Store, run_db: Callable[..., Awaitable], now: Callable[[], datetime]) -> list[StatusUpdate]:
+    """Look for texts with an unknown outcome at the carrier, and mark those it has as sent.
+
+    A text the carrier does not have stays unknown: it is never resent without a clerk.
+    NOTE: calls and email with an unknown outcome are not looked up, because the sandbox's
+    call list has no filter and SMTP has no lookup at all.
+    """
+    updates = []
+    for item in await run_db(unknown_texts, store, now() - UNKNOWN_LOOKUP_WINDOW):
+        try:
+            candidates = await transport.find_texts(item.recipient, item.text_body, item.claimed_at - CLOCK_SKEW)
+        except TransportError as error:
+            log.warning("Message %s: looking for it at the carrier failed: %s", item.message_id, error.reason)
+            continue
+        if not candidates:
+            continue
+        carrier_id = await run_db(record_found_at_carrier, store, item.message_id, now(), candidates)
+        if carrier_id is not None:
+            log.info("Message %s found at the carrier as %s after an unknown outcome; now sent", item.message_id, carrier_id)
+            updates.append(StatusUpdate(item.message_id, "sent", None))
+    return updates
 
 
 def outcome_of_text(fetched: dict) -> tuple[str, str | None, str | None]:

@@ -323,6 +323,34 @@ class TwilioTransport:
         received.sort(key=lambda item: (item["date_sent"] is None, item["date_sent"]))
         return received
 
+    async def find_texts(self, to: str, body: str, since: datetime) -> list[dict[str, Any]]:
+        """Look for texts with this body sent to ``to`` since ``since``; return their sid and status.
+
+        This settles a text whose send ended with an unknown outcome: if Twilio has it, it
+        was sent. Only the 50 newest texts to ``to`` are searched.
+
+        Raises:
+            TransientError, PermanentError: as ``fetch_message`` does.
+        """
+        client = self._ensure_client()
+        try:
+            messages = await client.messages.list_async(to=to, limit=50, page_size=50)
+        except TwilioException as exc:
+            raise _classify_twilio_exception(exc, request_sent=False) from exc
+        except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as exc:
+            raise TransientError(
+                f"Could not list the texts to {to} at {self._target()}: {_describe(exc)}."
+                " The lookup can be repeated."
+            ) from exc
+        return [
+            {"sid": message.sid, "status": message.status}
+            for message in messages
+            if message.direction != "inbound"
+            and message.body == body
+            and message.date_created is not None
+            and message.date_created >= since
+        ]
+
     async def fetch_message(self, sid: str) -> dict[str, Any]:
         """Look a message up by SID and return its current state.
 
