@@ -1,0 +1,166 @@
+"""The Textual app: the Dashboard, plus the embedded dispatcher that sends on time.
+
+The constructor only stores its arguments, so building the app starts nothing. On
+mount, an async worker starts delivery (the sandbox or the real carriers) and the
+dispatcher on Textual's running loop; on unmount both stop. The dispatcher reports
+status changes through ``report_message_change``, which any thread may call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.signal import Signal
+
+from ecd_tui.config import Config
+from ecd_tui.screens.dashboard import Dashboard
+from ecd_tui.screens.events import MessagesQueued, MessageStatusChanged
+from ecd_tui.screens.help import HelpScreen
+from ecd_tui.services import Services
+
+if TYPE_CHECKING:
+    from ecd_tui.delivery.dispatcher import Dispatcher, MessageChange
+    from ecd_tui.delivery.setup import Delivery
+
+log = logging.getLogger(__name__)
+
+
+class EcdApp(App[None]):
+    """ecd-tui for one clerk: send one-off messages and watch them go out."""
+
+    TITLE = "ecd-tui"
+    CSS_PATH = [
+        "styles/app.tcss",
+        "styles/send_form.tcss",
+        "styles/message_tables.tcss",
+    ]
+    ENABLE_COMMAND_PALETTE = False
+
+    BINDINGS = [
+        Binding("f1,ctrl+g", "help", "Help", priority=True),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, services: Services, config: Config, *, force_sandbox: bool = False, log_path: Path | None = None) -> None:
+        super().__init__()
+        self.services = services
+        self.config = config
+        self.force_sandbox = force_sandbox
+        self.log_path = log_path
+        self.mode = "live" if config.live and not force_sandbox else "sandbox"
+        self.delivery: Delivery | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.message_changes: Signal[MessageStatusChanged] = Signal(self, "message-changes")
+        self._delivery_startup: asyncio.Task[None] | None = None
+
+    def get_default_screen(self) -> Screen:
+        return Dashboard(self.services, self.mode, self.message_changes)
+
+    def on_mount(self) -> None:
+        log.info("App started for %s (%s), delivery mode %s", self.services.actor.login, self.services.actor.role, self.mode)
+        # The startup runs as its own task, shielded from the worker, so that quitting
+        # while it runs still lets on_unmount wait for it and then stop what it started.
+        self._delivery_startup = asyncio.get_running_loop().create_task(self._start_delivery(), name="start delivery")
+        self.run_worker(self._report_delivery_startup(), name="start delivery", group="delivery", exit_on_error=False)
+
+    async def on_unmount(self) -> None:
+        await self._stop_delivery()
+        log.info("App stopped for %s", self.services.actor.login)
+
+    # Event handlers
+
+    def on_message_status_changed(self, event: MessageStatusChanged) -> None:
+        # Subscribers run inside publish, so an error in any of them is caught here. It is
+        # logged with its traceback and shown, and the app keeps running.
+        try:
+            self.message_changes.publish(event)
+        except Exception as error:
+            log.exception("Message %s: showing the change to %s failed", event.message_id, event.status)
+            self.notify(f"The lists may be out of date: {error}. Press F5 to refresh.", severity="error", markup=False)
+
+    def on_messages_queued(self, event: MessagesQueued) -> None:
+        """Arm the dispatcher, so that each new message goes out at its send_at, not at the next sweep."""
+        if self.dispatcher is None or not self.dispatcher.running:
+            # Not started yet: its first sweep arms every message due within its window.
+            return
+        for record in event.result.messages:
+            self.dispatcher.arm(record.id, record.send_at)
+
+    def report_message_change(self, change: MessageChange) -> None:
+        """Forward a dispatcher status change to the screens. Any thread may call it.
+
+        Errors propagate to the caller, and the dispatcher logs them.
+        """
+        posted = self.post_message(MessageStatusChanged(change.message_id, change.status, change.reason))
+        if not posted:
+            log.debug("Message %s: change to %s not shown, because the app is closing", change.message_id, change.status)
+
+    # Actions
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        else:
+            self.push_screen(HelpScreen(self.BINDINGS, self.log_path))
+
+    # Delivery
+
+    async def _start_delivery(self) -> None:
+        try:
+            await self._start_delivery_and_dispatcher()
+        except Exception:
+            log.exception("Delivery did not start")
+            raise
+
+    async def _start_delivery_and_dispatcher(self) -> None:
+        # Import the carriers' packages (twilio, aiohttp, APScheduler) in a thread, because
+        # the import blocks for about 0.2 s (Python 3.11 on a 2-core VM), longer on a busy server.
+        setup = await asyncio.to_thread(importlib.import_module, "ecd_tui.delivery.setup")
+        dispatcher_module = await asyncio.to_thread(importlib.import_module, "ecd_tui.delivery.dispatcher")
+
+        self.delivery = await setup.start_delivery(self.config, force_sandbox=self.force_sandbox)
+        self.dispatcher = dispatcher_module.Dispatcher(
+            self.services.store,
+            self.delivery.text_transport,
+            self.delivery.email_transport,
+            fallback_senders=self.delivery.senders,
+            on_change=self.report_message_change,
+        )
+        await self.dispatcher.start()
+
+    async def _report_delivery_startup(self) -> None:
+        try:
+            await asyncio.shield(self._delivery_startup)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            self.notify(
+                f"Delivery did not start: {error}. Messages stay scheduled and go out once an "
+                "ecd-tui dispatcher runs. Details are in the log file.",
+                severity="error",
+                timeout=30,
+                markup=False,
+            )
+
+    async def _stop_delivery(self) -> None:
+        if self._delivery_startup is not None:
+            # Startup logs its own errors, so only its end matters here.
+            await asyncio.gather(self._delivery_startup, return_exceptions=True)
+        if self.dispatcher is not None:
+            try:
+                await self.dispatcher.stop()
+            except Exception:
+                log.exception("Dispatcher did not stop cleanly")
+        if self.delivery is not None:
+            try:
+                await self.delivery.aclose()
+            except Exception:
+                log.exception("Delivery did not close cleanly")

@@ -1,0 +1,232 @@
+"""The Dashboard: the Send a Message form above Scheduled Messages and the feed.
+
+Every services call blocks on SQLite, so each one runs in a thread worker below and
+reports back with a past-tense message from ``screens.events``. Errors from all of them
+reach ``on_worker_state_changed``, the one place that shows them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.timer import Timer
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from ecd_tui.domain.clock import agency_zone, format_local, format_time_left, utcnow
+from ecd_tui.domain.messages import CancelRefused, MessageError
+from ecd_tui.domain.permissions import PermissionDenied
+from ecd_tui.domain.recipients import InvalidRecipient, Recipient
+from ecd_tui.screens.confirm import ConfirmScreen
+from ecd_tui.screens.events import MessageCancelled, MessagesLoaded, MessagesQueued, MessageStatusChanged, RecipientParsed
+from ecd_tui.services import Services
+from ecd_tui.widgets.app_header import AppHeader
+from ecd_tui.widgets.labelled import Section
+from ecd_tui.widgets.message_tables import FeedTable, ScheduledTable
+from ecd_tui.widgets.recipient_list import channel_name
+from ecd_tui.widgets.safe_text import one_line, safe_text, visible_controls
+from ecd_tui.widgets.send_form import SendForm
+
+log = logging.getLogger(__name__)
+
+# Other processes (another clerk, the headless dispatcher) change the database too.
+RELOAD_SECONDS = 5.0
+# Rows read per list. TODO: page through longer lists from SQLite instead of cutting them.
+LIST_LIMIT = 200
+# Status changes arrive in bursts, so one reload covers all changes within this window.
+CHANGE_RELOAD_DELAY_SECONDS = 0.25
+
+
+class _Body(VerticalScroll, can_focus=False):
+    """Scrolls the Dashboard when it is taller than the terminal. Tab skips it."""
+
+
+class Dashboard(Screen):
+    """Send a message to typed-in recipients and watch what is scheduled and sent."""
+
+    CSS_PATH = "../styles/dashboard.tcss"
+
+    BINDINGS = [
+        Binding("ctrl+s,f2", "send", "Send", priority=True),
+        Binding("f5,ctrl+r", "refresh", "Refresh", priority=True),
+        Binding("r", "refresh", "Refresh", show=False),
+        Binding("f3,ctrl+t", "focus_form", "Go to the To field", show=False, priority=True),
+        Binding("f4,ctrl+l", "focus_scheduled", "Go to Scheduled Messages", show=False, priority=True),
+        Binding("f6,ctrl+f", "focus_feed", "Go to Sent and Received Messages", show=False, priority=True),
+    ]
+
+    def __init__(self, services: Services, mode: str, message_changes: Signal[MessageStatusChanged]) -> None:
+        super().__init__()
+        self.services = services
+        self.mode = mode
+        self.message_changes = message_changes
+        self._sending = False
+        self._reload_timer: Timer | None = None
+        self._last_reload_error: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(self.mode, self.services.actor, id="header")
+        with _Body(id="dashboard-scroll"):
+            yield SendForm(id="send-form")
+            yield Section("Scheduled Messages", ScheduledTable(id="scheduled"), id="scheduled-section")
+            yield Section("Sent and Received Messages", FeedTable(id="feed"), id="feed-section")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#scheduled-section", Section).set_detail("loading")
+        self.query_one("#feed-section", Section).set_detail("loading")
+        self.query_one(SendForm).focus_recipient_field()
+        self.message_changes.subscribe(self, self._on_message_changed, immediate=True)
+        self.set_interval(1.0, self.query_one(ScheduledTable).tick)
+        self.set_interval(RELOAD_SECONDS, self.load_lists)
+        self.load_lists()
+
+    # Event handlers
+
+    def on_send_form_add_requested(self, event: SendForm.AddRequested) -> None:
+        self.parse_recipient(event.typed)
+
+    def on_recipient_parsed(self, event: RecipientParsed) -> None:
+        self.query_one(SendForm).add_recipient(event.recipient, event.typed)
+
+    def on_send_form_send_requested(self, event: SendForm.SendRequested) -> None:
+        if self._sending:
+            self.notify("The previous send is still being saved. Try again in a moment.", markup=False)
+            return
+        self._sending = True
+        self.queue_messages(event.recipients, event.subject, event.body)
+
+    def on_messages_queued(self, event: MessagesQueued) -> None:
+        # MessagesQueued bubbles on to the app, which arms the dispatcher.
+        self.query_one(SendForm).clear()
+        self.notify(_queued_summary(event), markup=False, timeout=10)
+        if event.result.skipped:
+            lines = [f"Not queued for {visible_controls(item.address)}: {item.reason}." for item in event.result.skipped]
+            self.notify("\n".join(lines), severity="warning", markup=False, timeout=15)
+        self.load_lists()
+
+    def on_scheduled_table_cancel_requested(self, event: ScheduledTable.CancelRequested) -> None:
+        record = event.record
+        question = safe_text(f"Cancel the {channel_name(record.channel)} to ")
+        question.append_text(safe_text(record.recipient))
+        question.append(f", due in {format_time_left(record.send_at, utcnow())}?\n")
+        question.append_text(one_line(record.body, limit=60, style="italic"))
+        question.append("\n\nA cancelled message is never sent.")
+
+        def cancel_if_confirmed(confirmed: bool | None) -> None:
+            if confirmed:
+                self.cancel_message(record.id)
+
+        self.app.push_screen(ConfirmScreen(question, yes_label="Yes, cancel it (y)", no_label="No, keep it (n)"), cancel_if_confirmed)
+
+    def on_message_cancelled(self, event: MessageCancelled) -> None:
+        self.notify(f"Message {event.record.id} to {visible_controls(event.record.recipient)} is cancelled.", markup=False)
+        self.load_lists()
+
+    def on_messages_loaded(self, event: MessagesLoaded) -> None:
+        self._last_reload_error = None
+        self.query_one(ScheduledTable).show(event.pending, event.zone)
+        self.query_one(FeedTable).show(event.feed, event.zone)
+        self.query_one("#scheduled-section", Section).set_detail(_row_count(event.pending))
+        self.query_one("#feed-section", Section).set_detail(_row_count(event.feed))
+        self.query_one(AppHeader).show_agency(event.agency.name)
+        self.query_one(SendForm).show_review_delay(event.agency.review_delay_seconds)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "send" and event.worker.is_finished:
+            self._sending = False
+        if event.state is WorkerState.ERROR:
+            self.show_error(event.worker, event.worker.error)
+
+    def show_error(self, worker: Worker, error: BaseException | None) -> None:
+        """Show a worker's error where the clerk looks for it, as the error's own sentence."""
+        form = self.query_one(SendForm)
+        sentence = visible_controls(str(error))
+        if isinstance(error, InvalidRecipient):
+            form.show_recipient_error(sentence)
+        elif isinstance(error, (MessageError, PermissionDenied)) and worker.group == "send":
+            log.info("Send rejected for %s: %s", self.services.actor.login, error)
+            form.show_send_error(sentence)
+        elif isinstance(error, (CancelRefused, PermissionDenied)):
+            log.info("Cancel rejected for %s: %s", self.services.actor.login, error)
+            self.notify(sentence, severity="warning", markup=False, timeout=10)
+            self.load_lists()
+        elif worker.group == "lists" and sentence == self._last_reload_error:
+            # The periodic reload repeats a lasting failure every few seconds: report it once.
+            log.debug("Reloading the lists failed again: %s", error)
+        else:
+            if worker.group == "lists":
+                self._last_reload_error = sentence
+            log.error("Could not %s", worker.name, exc_info=error)
+            self.notify(f"Could not {worker.name}: {sentence}. Details are in the log file.", severity="error", markup=False, timeout=15)
+
+    def _on_message_changed(self, _change: MessageStatusChanged) -> None:
+        if self._reload_timer is None:
+            self._reload_timer = self.set_timer(CHANGE_RELOAD_DELAY_SECONDS, self._reload_after_change)
+
+    def _reload_after_change(self) -> None:
+        self._reload_timer = None
+        self.load_lists()
+
+    # Actions
+
+    def action_send(self) -> None:
+        # Keys typed just before the send key may still wait in the focused field's
+        # queue, because priority bindings run first. Queue the send behind them, so
+        # that the form reads everything that was typed.
+        form = self.query_one(SendForm)
+        (self.focused or self).call_later(form.request_send)
+
+    def action_refresh(self) -> None:
+        self.load_lists()
+
+    def action_focus_form(self) -> None:
+        self.query_one(SendForm).focus_recipient_field()
+
+    def action_focus_scheduled(self) -> None:
+        self.query_one(ScheduledTable).focus()
+
+    def action_focus_feed(self) -> None:
+        self.query_one(FeedTable).focus()
+
+    # Workers: each runs one services call in a thread and posts what happened.
+
+    @work(thread=True, exclusive=True, group="lists", name="load the message lists", exit_on_error=False)
+    def load_lists(self) -> None:
+        agency = self.services.agency()
+        pending = self.services.pending(limit=LIST_LIMIT)
+        feed = self.services.feed(limit=LIST_LIMIT)
+        if not get_current_worker().is_cancelled:
+            self.post_message(MessagesLoaded(pending, feed, agency, agency_zone(agency.time_zone)))
+
+    @work(thread=True, group="recipient", name="add the recipient", exit_on_error=False)
+    def parse_recipient(self, typed: str) -> None:
+        self.post_message(RecipientParsed(typed, self.services.parse_recipient(typed)))
+
+    @work(thread=True, group="send", name="send the message", exit_on_error=False)
+    def queue_messages(self, recipients: list[Recipient], subject: str, body: str) -> None:
+        result = self.services.queue(recipients, subject, body)
+        self.post_message(MessagesQueued(result, self.services.zone()))
+
+    @work(thread=True, group="cancel", name="cancel the message", exit_on_error=False)
+    def cancel_message(self, message_id: int) -> None:
+        self.post_message(MessageCancelled(self.services.cancel(message_id)))
+
+
+def _row_count(records: list) -> str:
+    return f"the first {LIST_LIMIT}" if len(records) >= LIST_LIMIT else str(len(records))
+
+
+def _queued_summary(event: MessagesQueued) -> str:
+    messages = event.result.messages
+    count = len(messages)
+    when = format_local(messages[0].send_at, event.zone)
+    if count == 1:
+        return f"Queued 1 message. It goes at {when} unless cancelled before then."
+    return f"Queued {count} messages. They go at {when} unless cancelled before then."

@@ -1,0 +1,1 @@
+"""Reusable parts of screens: the send form, recipient list, message tables and helpers."""
