@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from ecd_tui.config import Config
+from ecd_tui.domain.sending import SANDBOX_NUMBER
 from ecd_tui.screens.dashboard import Dashboard
 from ecd_tui.screens.events import MessagesQueued, MessageStatusChanged
 from ecd_tui.screens.help import HelpScreen
@@ -56,6 +57,9 @@ class EcdApp(App[None]):
         self.force_sandbox = force_sandbox
         self.log_path = log_path
         self.mode = "live" if config.live and not force_sandbox else "sandbox"
+        if self.mode == "sandbox" and services.fallback_number is None:
+            # In training the sandbox's test number sends texts and calls when the agency has none.
+            services.fallback_number = SANDBOX_NUMBER
         self.delivery: Delivery | None = None
         self.dispatcher: Dispatcher | None = None
         self.message_changes: Signal[MessageStatusChanged] = Signal(self, "message-changes")
