@@ -14,12 +14,16 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.text import Text
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 
 from ecd_tui.config import Config
+from ecd_tui.domain.heartbeat import DispatcherStatus
+from ecd_tui.screens.confirm import ConfirmScreen
 from ecd_tui.domain.sending import SANDBOX_NUMBER
 from ecd_tui.screens.dashboard import Dashboard
 from ecd_tui.screens.events import MessagesQueued, MessageStatusChanged
@@ -108,6 +112,38 @@ class EcdApp(App[None]):
             log.debug("Message %s: change to %s not shown, because the app is closing", change.message_id, change.status)
 
     # Actions
+
+    async def action_quit(self) -> None:
+        """Quit, but first ask when messages wait and no other dispatcher would send them."""
+        self.check_before_quit()
+
+    @work(thread=True, exclusive=True, group="quit", name="check the dispatchers before quitting", exit_on_error=False)
+    def check_before_quit(self) -> None:
+        own = self.dispatcher.id if self.dispatcher is not None else None
+        try:
+            status = self.services.dispatcher_status(excluding=own)
+        except Exception:
+            log.exception("Could not check the dispatchers before quitting; quitting anyway")
+            status = None
+        self.call_from_thread(self._quit_or_ask, status)
+
+    def _quit_or_ask(self, status: DispatcherStatus | None) -> None:
+        if status is None or not status.waiting or status.running:
+            self.exit()
+            return
+        count = "1 message is" if status.waiting == 1 else f"{status.waiting} messages are"
+        question = Text(
+            f"{count} still waiting to be sent, and no other ecd-tui or dispatcher is running.\n\n"
+            "If you quit now, they wait until ecd-tui or 'ecd-tui dispatch' runs again. Any that are"
+            " then later than the agency's late limit are held for a clerk.\n\nQuit anyway?"
+        )
+
+        def quit_if_confirmed(confirmed: bool | None) -> None:
+            if confirmed:
+                self.exit()
+
+        if not isinstance(self.screen, ConfirmScreen):
+            self.push_screen(ConfirmScreen(question, yes_label="Yes, quit (y)", no_label="No, stay (n)"), quit_if_confirmed)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

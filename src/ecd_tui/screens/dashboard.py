@@ -8,6 +8,7 @@ reach ``on_worker_state_changed``, the one place that shows them.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from textual import work
 from textual.app import ComposeResult
@@ -19,11 +20,17 @@ from textual.timer import Timer
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from ecd_tui.domain.attachments import AttachmentError
 from ecd_tui.domain.clock import agency_zone, format_local, format_time_left, utcnow
-from ecd_tui.domain.messages import CancelRefused, MessageError
+from ecd_tui.domain.held import ReleaseRefused
+from ecd_tui.domain.heartbeat import DispatcherStatus
+from ecd_tui.domain.messages import CancelRefused, MessageError, SendTiming
 from ecd_tui.domain.permissions import PermissionDenied
 from ecd_tui.domain.recipients import InvalidRecipient, Recipient
+from ecd_tui.domain.records import MessageRecord
 from ecd_tui.screens.confirm import ConfirmScreen
+from ecd_tui.screens.delivery_events import DispatcherChecked, FileChecked, MessageReleased, QuietHoursChecked, SendRequest
+from ecd_tui.screens.quiet_hours import ANYWAY, LATER, QuietHoursScreen
 from ecd_tui.screens.events import MessageCancelled, MessagesLoaded, MessagesQueued, MessageStatusChanged, RecipientParsed
 from ecd_tui.services import Services
 from ecd_tui.widgets.app_header import AppHeader
@@ -69,6 +76,7 @@ class Dashboard(Screen):
         self._sending = False
         self._reload_timer: Timer | None = None
         self._last_reload_error: str | None = None
+        self._dispatcher_status: DispatcherStatus | None = None
 
     def compose(self) -> ComposeResult:
         yield AppHeader(self.mode, self.services.actor, id="header")
@@ -100,7 +108,45 @@ class Dashboard(Screen):
             self.notify("The previous send is still being saved. Try again in a moment.", markup=False)
             return
         self._sending = True
-        self.queue_messages(event.recipients, event.subject, event.body)
+        form = self.query_one(SendForm)
+        self.check_quiet_hours(SendRequest(event.recipients, event.subject, event.body, form.voice, form.files))
+
+    def on_quiet_hours_checked(self, event: QuietHoursChecked) -> None:
+        if event.warning is None:
+            self.queue_request(event.request)
+            return
+        warning = event.warning
+
+        def send_as_chosen(choice: str | None) -> None:
+            if choice == LATER:
+                self.queue_request(replace(event.request, timing=SendTiming(mode="at", at=warning.next_allowed)))
+            elif choice == ANYWAY:
+                self.queue_request(event.request)
+            else:
+                self._sending = False
+
+        self.app.push_screen(QuietHoursScreen(warning, self.services.zone()), send_as_chosen)
+
+    def on_send_form_attach_requested(self, event: SendForm.AttachRequested) -> None:
+        self.check_attachment(event.typed)
+
+    def on_file_checked(self, event: FileChecked) -> None:
+        self.query_one(SendForm).add_file(event.checked, event.typed)
+
+    def on_scheduled_table_send_now_requested(self, event: ScheduledTable.SendNowRequested) -> None:
+        self._confirm_send_now(event.record)
+
+    def on_feed_table_send_again_requested(self, event: FeedTable.SendAgainRequested) -> None:
+        self._confirm_send_now(event.record)
+
+    def on_message_released(self, event: MessageReleased) -> None:
+        self.notify(f"Message {event.record.id} to {visible_controls(event.record.recipient)} goes out now.", markup=False)
+        self.load_lists()
+
+    def on_dispatcher_checked(self, event: DispatcherChecked) -> None:
+        self._dispatcher_status = event.status
+        pending = self.query_one(ScheduledTable).records
+        self.query_one("#scheduled-section", Section).set_detail(_scheduled_detail(len(pending), event.status))
 
     def on_messages_queued(self, event: MessagesQueued) -> None:
         # MessagesQueued bubbles on to the app, which arms the dispatcher.
@@ -133,13 +179,15 @@ class Dashboard(Screen):
         self._last_reload_error = None
         self.query_one(ScheduledTable).show(event.pending, event.zone)
         self.query_one(FeedTable).show(event.feed, event.zone)
-        self.query_one("#scheduled-section", Section).set_detail(_row_count(event.pending))
+        self.query_one("#scheduled-section", Section).set_detail(_scheduled_detail(len(event.pending), self._dispatcher_status))
         self.query_one("#feed-section", Section).set_detail(_row_count(event.feed))
         self.query_one(AppHeader).show_agency(event.agency.name)
         self.query_one(SendForm).show_review_delay(event.agency.review_delay_seconds)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "send" and event.worker.is_finished:
+            self._sending = False
+        if event.worker.group == "quiet-hours" and event.state is WorkerState.ERROR:
             self._sending = False
         if event.state is WorkerState.ERROR:
             self.show_error(event.worker, event.worker.error)
@@ -150,6 +198,12 @@ class Dashboard(Screen):
         sentence = visible_controls(str(error))
         if isinstance(error, InvalidRecipient):
             form.show_recipient_error(sentence)
+        elif isinstance(error, AttachmentError):
+            form.show_attach_error(sentence)
+        elif isinstance(error, (ReleaseRefused, PermissionDenied)) and worker.group == "release":
+            log.info("Send now rejected for %s: %s", self.services.actor.login, error)
+            self.notify(sentence, severity="warning", markup=False, timeout=10)
+            self.load_lists()
         elif isinstance(error, (MessageError, PermissionDenied)) and worker.group == "send":
             log.info("Send rejected for %s: %s", self.services.actor.login, error)
             form.show_send_error(sentence)
@@ -165,6 +219,25 @@ class Dashboard(Screen):
                 self._last_reload_error = sentence
             log.error("Could not %s", worker.name, exc_info=error)
             self.notify(f"Could not {worker.name}: {sentence}. Details are in the log file.", severity="error", markup=False, timeout=15)
+
+    def _confirm_send_now(self, record: MessageRecord) -> None:
+        question = safe_text(f"Send the {channel_name(record.channel)} to ")
+        question.append_text(safe_text(record.recipient))
+        question.append(" now?\n")
+        question.append_text(one_line(record.body, limit=60, style="italic"))
+        if record.status == "unknown":
+            question.append(
+                "\n\nIts first send may have reached the carrier. Send it again only after checking"
+                " with the carrier that it did not arrive."
+            )
+        else:
+            question.append("\n\nIt was held because it is later than the agency's late limit.")
+
+        def send_if_confirmed(confirmed: bool | None) -> None:
+            if confirmed:
+                self.release_message(record.id)
+
+        self.app.push_screen(ConfirmScreen(question, yes_label="Yes, send it now (y)", no_label="No (n)"), send_if_confirmed)
 
     def _on_message_changed(self, _change: MessageStatusChanged) -> None:
         if self._reload_timer is None:
@@ -202,8 +275,10 @@ class Dashboard(Screen):
         agency = self.services.agency()
         pending = self.services.pending(limit=LIST_LIMIT)
         feed = self.services.feed(limit=LIST_LIMIT)
+        dispatchers = self.services.dispatcher_status()
         if not get_current_worker().is_cancelled:
             self.post_message(MessagesLoaded(pending, feed, agency, agency_zone(agency.time_zone)))
+            self.post_message(DispatcherChecked(dispatchers))
 
     @work(thread=True, group="recipient", name="add the recipient", exit_on_error=False)
     def parse_recipient(self, typed: str) -> None:
@@ -214,9 +289,36 @@ class Dashboard(Screen):
         result = self.services.queue(recipients, subject, body)
         self.post_message(MessagesQueued(result, self.services.zone()))
 
+    @work(thread=True, group="send", name="send the message", exit_on_error=False)
+    def queue_request(self, request: SendRequest) -> None:
+        result = self.services.queue(request.recipients, request.subject, request.body, request.timing, voice=request.voice, files=request.files)
+        self.post_message(MessagesQueued(result, self.services.zone()))
+
+    @work(thread=True, group="quiet-hours", name="check the quiet hours", exit_on_error=False)
+    def check_quiet_hours(self, request: SendRequest) -> None:
+        self.post_message(QuietHoursChecked(request, self.services.quiet_hours_warning(request.timing)))
+
+    @work(thread=True, group="attach", name="attach the file", exit_on_error=False)
+    def check_attachment(self, typed: str) -> None:
+        self.post_message(FileChecked(typed, self.services.check_attachment(typed)))
+
+    @work(thread=True, group="release", name="send the message now", exit_on_error=False)
+    def release_message(self, message_id: int) -> None:
+        self.post_message(MessageReleased(self.services.send_now(message_id)))
+
     @work(thread=True, group="cancel", name="cancel the message", exit_on_error=False)
     def cancel_message(self, message_id: int) -> None:
         self.post_message(MessageCancelled(self.services.cancel(message_id)))
+
+
+def _scheduled_detail(count: int, status: DispatcherStatus | None) -> str:
+    """Return the row count with the dispatcher's state, told by symbol and words."""
+    rows = f"the first {LIST_LIMIT}" if count >= LIST_LIMIT else str(count)
+    if status is None:
+        return rows
+    if status.running:
+        return f"{rows}  \u25cf dispatcher running"
+    return f"{rows}  \u25cb no dispatcher running: messages wait"
 
 
 def _row_count(records: list) -> str:

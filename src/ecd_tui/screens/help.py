@@ -15,7 +15,9 @@ from textual.widgets import Footer, Static
 
 from ecd_tui.screens.confirm import ConfirmScreen
 from ecd_tui.screens.dashboard import Dashboard
-from ecd_tui.widgets.message_tables import ScheduledTable
+from ecd_tui.screens.quiet_hours import QuietHoursScreen
+from ecd_tui.widgets.attachment_list import AttachmentList
+from ecd_tui.widgets.message_tables import FeedTable, ScheduledTable
 from ecd_tui.widgets.recipient_list import RecipientList
 from ecd_tui.widgets.safe_text import safe_text
 
@@ -73,7 +75,10 @@ class HelpScreen(ModalScreen[None]):
             ("Everywhere", _bindings(app_bindings)),
             ("Dashboard", _bindings(Dashboard.BINDINGS)),
             ("Recipient list", _bindings(RecipientList.BINDINGS)),
+            ("File list", _bindings(AttachmentList.BINDINGS)),
             ("Scheduled Messages", _bindings(ScheduledTable.BINDINGS)),
+            ("Sent and Received Messages", _bindings(FeedTable.BINDINGS)),
+            ("Quiet hours question", _bindings(QuietHoursScreen.BINDINGS)),
             ("Confirmation", _bindings(ConfirmScreen.BINDINGS)),
         ]
         self.log_path = log_path
