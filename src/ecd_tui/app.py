@@ -24,6 +24,7 @@ from textual.signal import Signal
 from ecd_tui.config import Config
 from ecd_tui.domain.heartbeat import DispatcherStatus
 from ecd_tui.screens.confirm import ConfirmScreen
+from ecd_tui.screens.delivery_events import MessageReleased
 from ecd_tui.domain.sending import SANDBOX_NUMBER
 from ecd_tui.screens.dashboard import Dashboard
 from ecd_tui.screens.events import MessagesQueued, MessageStatusChanged
@@ -101,6 +102,11 @@ class EcdApp(App[None]):
             return
         for record in event.result.messages:
             self.dispatcher.arm(record.id, record.send_at)
+
+    def on_message_released(self, event: MessageReleased) -> None:
+        """Arm the dispatcher for a held or unknown message a clerk sent now."""
+        if self.dispatcher is not None and self.dispatcher.running:
+            self.dispatcher.arm(event.record.id, event.record.send_at)
 
     def report_message_change(self, change: MessageChange) -> None:
         """Forward a dispatcher status change to the screens. Any thread may call it.
