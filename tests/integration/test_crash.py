@@ -1,7 +1,7 @@
 """Crash: two dispatcher processes drain 2,000 messages while SIGKILL hits them in turn.
 
-Each dispatcher is the real ``python -m ecd_tui dispatch`` command with its own sandbox;
-both sandboxes share the database's sandbox directory, so every text and email the
+Each dispatcher is the real ``python -m ecd_tui dispatch`` command with its own sandbox.
+Both sandboxes share the database's sandbox directory, so every text and email the
 carriers accepted is in one log. Afterwards no message reached a carrier twice, none is
 lost, and every "unknown" message was claimed by a process at the moment it was killed.
 """

@@ -88,7 +88,7 @@ async def test_unanswered_call_is_undelivered(services, store, sandbox_directory
     assert reason in sent.error_reason
 
 
-async def test_stop_reply_opts_out_every_contact_and_typed_in(services, store, sandbox_directory):
+async def test_stop_reply_opts_out_everywhere(services, store, sandbox_directory):
     set_review_delay(store, 0)
     first = add_client(store, "CR-1", NUMBER)
     second = add_client(store, "CR-2", NUMBER)

@@ -2,7 +2,7 @@
 
 Nothing in view changes with time: the login and agency are fixed, no message is
 scheduled (so no countdown ticks), the feed is empty (so no timestamps show) and the
-app's own dispatcher has beaten (so the list title says it is running). Focus
+app's own dispatcher has beaten (so the list title shows it running). Focus
 ends on the Scheduled Messages table, which has no blinking text cursor.
 Regenerate after an intended change with ``pytest tests/ui --snapshot-update``.
 """

@@ -312,7 +312,7 @@ class Dashboard(Screen):
 
 
 def _scheduled_detail(count: int, status: DispatcherStatus | None) -> str:
-    """Return the row count with the dispatcher's state, told by symbol and words."""
+    """Return the row count and the dispatcher's state, shown by symbol and words."""
     rows = f"the first {LIST_LIMIT}" if count >= LIST_LIMIT else str(count)
     if status is None:
         return rows

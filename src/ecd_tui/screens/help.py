@@ -25,6 +25,8 @@ from ecd_tui.widgets.safe_text import safe_text
 BUILT_IN_KEYS = [
     ("Tab / shift+Tab", "Next / previous field or list"),
     ("Enter", "In To: add the recipient. In Subject: go to Message. On a button: press it"),
+    ("Enter (in Files)", "Attach the file at the typed path"),
+    ("Space", "Tick or clear the call choice"),
     ("Up / Down / PgUp / PgDn", "Move in a list or table"),
     ("Left / Right", "Scroll a table sideways"),
     ("ctrl+q", "Quit, from anywhere"),

@@ -1,7 +1,7 @@
 """A checkbox whose state reads as text: ``[x]`` when on, ``[ ]`` when off.
 
-Textual's Checkbox shows the same X in both states and tells them apart by colour, which
-16-colour terminals and ``NO_COLOR`` lose.
+Textual's Checkbox draws the same X in both states and marks the difference by colour
+alone, which 16-colour terminals and ``NO_COLOR`` lose.
 """
 
 from __future__ import annotations
