@@ -115,8 +115,11 @@ async def feed_queries(folder: Path) -> dict:
     return figures
 
 
+from bench.client_scenarios import client_search  # noqa: E402
+
 ALL = [
     ("queue", queue_throughput),
     ("dispatch", dispatch_throughput),
     ("feeds_20000_rows", feed_queries),
+    ("client_search_10000", client_search),
 ]

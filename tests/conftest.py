@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ecd_tui.domain.agency import load_settings_row
-from ecd_tui.domain.sending import SANDBOX_NUMBER
+from ecd_tui.domain.sending_numbers import SANDBOX_NUMBER
 from ecd_tui.domain.store import Store, open_store
 from ecd_tui.services import Services
 

@@ -25,7 +25,7 @@ from ecd_tui.config import Config
 from ecd_tui.domain.heartbeat import DispatcherStatus
 from ecd_tui.screens.confirm import ConfirmScreen
 from ecd_tui.screens.delivery_events import MessageReleased
-from ecd_tui.domain.sending import SANDBOX_NUMBER
+from ecd_tui.domain.sending_numbers import SANDBOX_NUMBER
 from ecd_tui.screens.dashboard import Dashboard
 from ecd_tui.screens.events import MessagesQueued, MessageStatusChanged
 from ecd_tui.screens.help import HelpScreen
@@ -53,6 +53,7 @@ class EcdApp(App[None]):
         Binding("f1,ctrl+g", "help", "Help", priority=True),
         Binding("question_mark", "help", "Help", show=False),
         Binding("q", "quit", "Quit"),
+        Binding("f7,ctrl+o", "find_client", "Find a client", priority=True),
     ]
 
     def __init__(self, services: Services, config: Config, *, force_sandbox: bool = False, log_path: Path | None = None) -> None:
@@ -156,6 +157,15 @@ class EcdApp(App[None]):
             self.screen.dismiss()
         else:
             self.push_screen(HelpScreen(self.BINDINGS, self.log_path))
+
+    def action_find_client(self) -> None:
+        """Jump to the client search from any screen."""
+        from ecd_tui.screens.clients import ClientsScreen
+
+        if isinstance(self.screen, ClientsScreen):
+            self.screen.action_focus_search()
+        else:
+            self.push_screen(ClientsScreen(self.services))
 
     # Delivery
 

@@ -41,15 +41,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="open the app on a demo database with a fictional agency; nothing leaves this machine")
 
     send = commands.add_parser("send", help="queue a message, as the Send a Message form does")
-    send.add_argument("--to", action="append", required=True, metavar="VALUE", help="phone number or email address; repeat for several")
+    send.add_argument("--to", action="append", default=[], metavar="VALUE", help="phone number or email address; repeat for several")
+    send.add_argument("--client", action="append", default=[], metavar="CLIENT_ID", help="a client's id: one message to each valid, opted-in contact; repeat for several")
+    send.add_argument("--voice", action="store_true", help="call phones instead of texting them (landlines are always called)")
+    send.add_argument("--preview", action="store_true", help="print what each recipient would get and queue nothing")
     send.add_argument("--subject", default="", help="subject; leads the body of a text")
     send.add_argument("--message", required=True, help="the message text")
     when = send.add_mutually_exclusive_group()
     when.add_argument("--now", action="store_true", help="send at once, skipping the review delay (needs Send Without Delay)")
     when.add_argument("--at", metavar="TIME", help="send at this time in the agency's time zone, e.g. '2026-12-07 09:30'")
-    send.add_argument("--voice", action="store_true", help="call phone numbers and speak the message instead of texting")
     send.add_argument("--attach", action="append", default=[], metavar="FILE", help="attach a file (up to 5; repeat for several)")
     send.add_argument("--in-quiet-hours", action="store_true", help="send even when the send time falls in the agency's quiet hours")
+
+    import_command = commands.add_parser("import", help="add clients with their contacts and events from a CSV file")
+    import_command.add_argument("file", type=Path, metavar="FILE.csv", help="UTF-8 CSV with a header row; see the README for the columns")
 
     messages = commands.add_parser("messages", help="list the messages")
     messages.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -115,7 +120,7 @@ def _open_services(config: Config, demo: bool):
 
 def _fallback_number(config: Config, demo: bool) -> str | None:
     """Return the sandbox's sending number when delivery is the sandbox, else None."""
-    from ecd_tui.domain.sending import SANDBOX_NUMBER
+    from ecd_tui.domain.sending_numbers import SANDBOX_NUMBER
 
     return SANDBOX_NUMBER if demo or not config.live else None
 
@@ -141,13 +146,17 @@ def send(args: argparse.Namespace, config: Config, demo: bool) -> int:
 
     from ecd_tui.domain.attachments import AttachmentError
 
+    if not args.to and not args.client:
+        raise CommandError("Name a recipient: --to with a phone number or email address, or --client with a client id.")
     services = _open_services(config, demo)
     try:
-        recipients = [services.parse_recipient(value) for value in args.to]
+        targets = _send_targets(args, services)
         files = [services.check_attachment(path) for path in args.attach]
         timing = _timing(args, services)
+        if args.preview:
+            return _print_preview(services.preview(targets, args.subject, args.message, timing, voice=args.voice, files=files), services)
         _check_quiet_hours(args, services, timing)
-        result = services.queue(recipients, args.subject, args.message, timing, voice=args.voice, files=files)
+        result = services.send(targets, args.subject, args.message, timing, voice=args.voice, files=files)
     except (InvalidRecipient, MessageError, PermissionDenied, AttachmentError) as error:
         raise CommandError(str(error)) from None
 
@@ -156,7 +165,7 @@ def send(args: argparse.Namespace, config: Config, demo: bool) -> int:
         print(record.id)
         print(f"message {record.id}: {record.channel} to {record.recipient}, sends at {format_local(record.send_at, zone)}", file=sys.stderr)
     for skipped in result.skipped:
-        print(f"skipped {skipped.address}: {skipped.reason}", file=sys.stderr)
+        print(f"skipped {_printable(skipped.name or skipped.address)}: {skipped.reason}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -196,6 +205,51 @@ def _timing(args: argparse.Namespace, services):
             moment = moment.replace(tzinfo=services.zone())
         return SendTiming(mode="at", at=moment)
     return SendTiming()
+
+
+def _send_targets(args: argparse.Namespace, services) -> list:
+    from ecd_tui.domain.fanout import SendTarget
+
+    targets = []
+    for client_id in args.client:
+        client = services.client_by_client_id(client_id)
+        if client is None:
+            raise CommandError(f"No client has the id {client_id!r}: check it with the Clients screen or the import file.")
+        targets.append(SendTarget.for_client(client.id))
+    targets.extend(SendTarget.typed(services.parse_recipient(value)) for value in args.to)
+    return targets
+
+
+def _print_preview(preview, services) -> int:
+    from ecd_tui.domain.clock import format_local
+
+    print(f"sends at {format_local(preview.send_at, services.zone())}")
+    for entry in preview.entries:
+        encoding = f", {entry.encoding}, {entry.segments} segment(s)" if entry.encoding else ""
+        print(f"\n{entry.channel} to {_printable(entry.name)}{encoding}")
+        print(_printable_block(entry.text))
+        for warning in entry.warnings:
+            print(f"  warning: {_printable(warning)}")
+    for skipped in preview.skipped:
+        print(f"\nskipped {_printable(skipped.name or skipped.address)}: {skipped.reason}")
+    for problem in preview.problems:
+        print(f"ecd-tui: {_printable(problem)}", file=sys.stderr)
+    return EXIT_OK if preview.can_send else EXIT_BAD_INPUT
+
+
+def import_clients(args: argparse.Namespace, config: Config, demo: bool) -> int:
+    from ecd_tui.domain.importer import ImportFileError
+    from ecd_tui.domain.permissions import PermissionDenied
+
+    services = _open_services(config, demo)
+    try:
+        report = services.import_clients(args.file)
+    except (ImportFileError, PermissionDenied) as error:
+        raise CommandError(str(error)) from None
+    print(report.summary())
+    for row in report.rejected:
+        print(f"{args.file}: line {row.line} rejected: {_printable(row.reason)}", file=sys.stderr)
+    return EXIT_FAILED if report.rejected else EXIT_OK
 
 
 def messages(args: argparse.Namespace, config: Config, demo: bool) -> int:
@@ -312,6 +366,11 @@ def sandbox_reply(args: argparse.Namespace, config: Config, demo: bool) -> int:
     return EXIT_OK
 
 
+def _printable_block(value: str) -> str:
+    """Like _printable, but keeps line breaks, indented for a preview."""
+    return "\n".join("  " + _printable(line) for line in value.split("\n"))
+
+
 def _printable(value: str) -> str:
     """Replace control characters so stored text cannot drive the terminal."""
     return "".join(character if character.isprintable() else "?" for character in value)
@@ -322,6 +381,7 @@ COMMANDS = {
     "demo": run_app,
     "send": send,
     "messages": messages,
+    "import": import_clients,
     "dispatch": dispatch,
     "sandbox": sandbox,
 }

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ecd_tui.domain import held, messages
-from ecd_tui.domain.attachments import check_file
+from ecd_tui.domain import clients, held, importer, message_lists, messages, sending
+from ecd_tui.domain.attachments import CheckedFile, check_file
 from ecd_tui.domain.heartbeat import DispatcherStatus, dispatcher_status
-from ecd_tui.domain.sending import sending_number
 from ecd_tui.domain.quiet_hours import QuietHoursWarning, load_quiet_hours, quiet_hours_warning
+from ecd_tui.domain.sending_numbers import sending_number
 from ecd_tui.domain.agency import agency_info
-from ecd_tui.domain.attachments import CheckedFile
+from ecd_tui.domain.client_records import ClientDraft, ClientMatch, ClientRecord, ContactRecord, EventDraft, EventRecord, OptOutRecord
 from ecd_tui.domain.clock import agency_zone
+from ecd_tui.domain.fanout import SendTarget
+from ecd_tui.domain.importer import ImportReport
 from ecd_tui.domain.messages import QueueResult, SendTiming
+from ecd_tui.domain.preview import DraftProblem, Preview, check_draft
 from ecd_tui.domain.recipients import Recipient, parse_recipient
 from ecd_tui.domain.records import Actor, AgencyInfo, MessageRecord
 from ecd_tui.domain.store import Store
@@ -73,6 +77,86 @@ class Services:
 
     def all_messages(self) -> list[MessageRecord]:
         return messages.list_all(self.store)
+
+    # Clients, contacts and events
+
+    def search_clients(self, query: str, limit: int = clients.SEARCH_LIMIT) -> list[ClientMatch]:
+        return clients.search_clients(self.store, query, limit)
+
+    def client(self, client_pk: int) -> ClientRecord:
+        """Return one client; raises clients.NotFound."""
+        return clients.get_client(self.store, client_pk)
+
+    def client_by_client_id(self, client_id: str) -> ClientRecord | None:
+        return clients.find_client_by_client_id(self.store, client_id)
+
+    def create_client(self, draft: ClientDraft) -> ClientRecord:
+        return clients.create_client(self.store, self.actor, draft)
+
+    def update_client(self, client_pk: int, draft: ClientDraft) -> ClientRecord:
+        return clients.update_client(self.store, self.actor, client_pk, draft)
+
+    def contacts(self, client_pk: int) -> list[ContactRecord]:
+        return clients.list_contacts(self.store, client_pk)
+
+    def contact(self, contact_id: int) -> ContactRecord:
+        return clients.get_contact(self.store, contact_id)
+
+    def add_contact(self, client_pk: int, typed: str, label: str = "", line_type: str = "") -> ContactRecord:
+        """Add a phone number or email address; raises InvalidRecipient or RecordError."""
+        return clients.add_contact(self.store, self.actor, client_pk, typed, label, line_type)
+
+    def update_contact(self, contact_id: int, *, label: str, line_type: str, valid: bool) -> ContactRecord:
+        return clients.update_contact(self.store, self.actor, contact_id, label=label, line_type=line_type, valid=valid)
+
+    def set_opted_out(self, contact_id: int, opted_out: bool, reason: str) -> ContactRecord:
+        return clients.set_opted_out(self.store, self.actor, contact_id, opted_out, reason)
+
+    def opt_out_history(self, contact_id: int) -> list[OptOutRecord]:
+        return clients.opt_out_history(self.store, contact_id)
+
+    def events(self, client_pk: int) -> list[EventRecord]:
+        return clients.list_events(self.store, client_pk)
+
+    def create_event(self, client_pk: int, draft: EventDraft) -> EventRecord:
+        return clients.create_event(self.store, self.actor, client_pk, draft)
+
+    def update_event(self, event_id: int, draft: EventDraft) -> EventRecord:
+        return clients.update_event(self.store, self.actor, event_id, draft)
+
+    def client_messages(self, client_pk: int, *, pending: bool) -> list[MessageRecord]:
+        return message_lists.messages_for(self.store, client_pk=client_pk, pending=pending)
+
+    def contact_messages(self, contact_id: int, *, pending: bool) -> list[MessageRecord]:
+        return message_lists.messages_for(self.store, contact_id=contact_id, pending=pending)
+
+    # Sending to clients, contacts and typed-in recipients
+
+    def check_draft(self, subject: str, body: str) -> list[DraftProblem]:
+        """Return unknown tags and over-long fields while the clerk types; needs no database."""
+        return check_draft(subject, body)
+
+    def preview(
+        self, targets: Sequence[SendTarget], subject: str, body: str, timing: SendTiming = SendTiming(),
+        *, voice: bool = False, files: Sequence[CheckedFile] = (),
+    ) -> Preview:
+        return sending.preview_send(
+            self.store, targets, subject, body, timing, voice=voice, files=files, fallback_number=self.fallback_number,
+        )
+
+    def send(
+        self, targets: Sequence[SendTarget], subject: str, body: str, timing: SendTiming = SendTiming(),
+        *, voice: bool = False, expected_fingerprint: str | None = None, files: Sequence[CheckedFile] = (),
+    ) -> QueueResult:
+        """Queue the messages of a preview; raises MessageError when it changed or is blocked."""
+        return sending.queue_targets(
+            self.store, self.actor, targets, subject, body, timing, voice=voice, expected_fingerprint=expected_fingerprint,
+            files=files, fallback_number=self.fallback_number,
+        )
+
+    def import_clients(self, path: Path) -> ImportReport:
+        """Apply a CSV file of clients, contacts and events; see domain.importer for its columns."""
+        return importer.import_csv(self.store, self.actor, path)
 
     # Delivery: files, quiet hours, held messages and the dispatcher's heartbeat
 

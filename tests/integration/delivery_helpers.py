@@ -13,7 +13,7 @@ from ecd_tui.delivery.sandbox import Sandbox, read_sandbox_log
 from ecd_tui.delivery.transports.smtp import SmtpTransport
 from ecd_tui.delivery.transports.twilio import TwilioTransport
 from ecd_tui.domain.models import Message
-from ecd_tui.domain.sending import SANDBOX_NUMBER
+from ecd_tui.domain.sending_numbers import SANDBOX_NUMBER
 from ecd_tui.domain.store import Store
 
 SANDBOX_EMAIL = "ecd-tui@sandbox.invalid"

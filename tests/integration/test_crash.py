@@ -26,7 +26,7 @@ from ecd_tui.domain.models import Message
 from ecd_tui.domain.recipients import parse_recipient
 from ecd_tui.domain.store import open_store
 from ecd_tui.services import Services
-from ecd_tui.domain.sending import SANDBOX_NUMBER
+from ecd_tui.domain.sending_numbers import SANDBOX_NUMBER
 
 pytestmark = [pytest.mark.crash, pytest.mark.timeout(150)]
 

@@ -14,7 +14,7 @@ from ecd_tui.domain.clock import utcnow
 from ecd_tui.domain.messages import MessageError
 from ecd_tui.domain.models import AuditEntry, Client, Contact, Message, OptOutEvent
 from ecd_tui.domain.recipients import parse_recipient
-from ecd_tui.domain.sending import SANDBOX_NUMBER
+from ecd_tui.domain.sending_numbers import SANDBOX_NUMBER
 from tests.conftest import set_review_delay
 from tests.integration.delivery_helpers import received, row, rows, running_dispatcher
 

@@ -9,7 +9,7 @@ from ecd_tui.domain.messages import MessageError
 from ecd_tui.domain.models import AgencyPhone
 from ecd_tui.domain.opt_outs import reply_keyword
 from ecd_tui.domain.recipients import parse_recipient
-from ecd_tui.domain.sending import choose_channel, sending_number
+from ecd_tui.domain.sending_numbers import choose_channel, sending_number
 from ecd_tui.services import Services
 
 PHONE = parse_recipient("(202) 555-0142", "US")

@@ -18,14 +18,14 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from ecd_tui.delivery.sandbox.segments import count_segments
+from ecd_tui.domain.segments import count_segments
 from ecd_tui.delivery.transports.base import AttachmentFile
 from ecd_tui.domain.agency import load_settings_row
 from ecd_tui.domain.attachments import attachments_directory, media_url
 from ecd_tui.domain.messages import compose_text_body, is_opted_out
 from ecd_tui.domain.models import Attachment, Client, DispatcherHeartbeat, Message
 from ecd_tui.domain.opt_outs import record_opt_out
-from ecd_tui.domain.sending import PHONE_CHANNELS, sending_number
+from ecd_tui.domain.sending_numbers import PHONE_CHANNELS, sending_number
 from ecd_tui.domain.store import Store
 
 log = logging.getLogger(__name__)

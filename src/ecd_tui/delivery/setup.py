@@ -11,7 +11,7 @@ from ecd_tui.delivery.dispatcher import Senders
 from ecd_tui.delivery.sandbox import Sandbox
 from ecd_tui.delivery.transports.smtp import SmtpTransport
 from ecd_tui.delivery.transports.twilio import TwilioTransport
-from ecd_tui.domain.sending import SANDBOX_NUMBER
+from ecd_tui.domain.sending_numbers import SANDBOX_NUMBER
 
 log = logging.getLogger(__name__)
 

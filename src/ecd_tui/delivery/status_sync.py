@@ -23,7 +23,7 @@ from ecd_tui.delivery.transports.base import TransportError
 from ecd_tui.delivery.transports.twilio import CALL_STATUS_OUTCOMES, twilio_error_reason
 from ecd_tui.domain.messages import compose_text_body
 from ecd_tui.domain.models import Message
-from ecd_tui.domain.sending import PHONE_CHANNELS
+from ecd_tui.domain.sending_numbers import PHONE_CHANNELS
 from ecd_tui.domain.store import Store
 
 log = logging.getLogger(__name__)

@@ -7,11 +7,14 @@ from datetime import timedelta
 from sqlmodel import select
 
 from ecd_tui.domain.agency import load_settings_row
+from ecd_tui.domain.clients import record_opt_change
 from ecd_tui.domain.clock import utcnow
 from ecd_tui.domain.models import AgencyPhone, Client, Contact, Event, User
 from ecd_tui.domain.store import Store
 
 # Every name, number and address is invented; 555-01xx numbers are reserved for fiction.
+# Dana Whitfield's home phone replied STOP, so a send to her shows one skipped contact.
+DEMO_OPTED_OUT = {"+12025550143"}
 DEMO_CLIENTS = [
     ("CR-1001", "Dana", "Whitfield", [("phone", "+12025550142", "cell"), ("phone", "+12025550143", "home"), ("email", "dana.whitfield@example.org", "personal")]),
     ("CR-1002", "Luis", "Moreno", [("phone", "+12025550155", "cell"), ("email", "luis.moreno@example.org", "work")]),
@@ -43,7 +46,11 @@ def seed_demo(store: Store, login: str) -> bool:
             session.flush()
             for channel, address, label in contacts:
                 line_type = "mobile" if label == "cell" else "unknown"
-                session.add(Contact(client_pk=client.id, channel=channel, address=address, label=label, line_type=line_type, created_at=now))
+                contact = Contact(client_pk=client.id, channel=channel, address=address, label=label, line_type=line_type, created_at=now)
+                session.add(contact)
+                if address in DEMO_OPTED_OUT:
+                    session.flush()
+                    record_opt_change(session, contact, True, reason="replied STOP", by_login=None, keyword="STOP")
             session.add(Event(
                 client_pk=client.id,
                 starts_at=now + timedelta(days=7 + index, hours=2),

@@ -7,8 +7,6 @@ checked the same way whichever way it was written.
 from __future__ import annotations
 
 import logging
-import shutil
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,21 +15,11 @@ from typing import Literal
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from ecd_tui.domain.agency import load_settings_row
 from ecd_tui.domain.clock import to_utc, utcnow
-from ecd_tui.domain.attachments import (
-    AttachmentError,
-    CheckedFile,
-    attachments_directory,
-    check_files,
-    copy_files,
-    mms_problem,
-)
-from ecd_tui.domain.models import AgencySettings, Attachment, AuditEntry, Contact, Message, OptOutEvent
+from ecd_tui.domain.models import AuditEntry, Contact, Message, OptOutEvent
 from ecd_tui.domain.permissions import Permission
 from ecd_tui.domain.recipients import Recipient
 from ecd_tui.domain.records import Actor, MessageRecord
-from ecd_tui.domain.sending import NoSendingNumber, choose_channel, require_sending_numbers
 from ecd_tui.domain.store import Store
 from ecd_tui.domain.users import require
 
@@ -62,8 +50,11 @@ class SendTiming:
 
 @dataclass(frozen=True)
 class SkippedRecipient:
+    """A recipient that gets no message; ``name`` is the client and label when known."""
+
     address: str
     reason: str
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,91 +80,24 @@ def queue_messages(
     timing: SendTiming = SendTiming(),
     *,
     voice: bool = False,
-    files: Sequence[CheckedFile] = (),
+    files: Sequence = (),
     fallback_number: str | None = None,
 ) -> QueueResult:
-    """Create one scheduled message per distinct recipient that has not opted out.
+    """Create one scheduled message per distinct typed-in recipient that has not opted out.
 
-    Phone recipients get a text, a picture message when ``files`` are attached, or a call
-    when ``voice`` is set. The files are copied beside the database first, so what goes
-    out is what the clerk attached. ``fallback_number`` is the sandbox's sending number in
-    training mode.
+    Agency merge tags are filled; client and event tags are dropped for typed-in
+    recipients. The rules are those of ``sending.queue_targets``, which does the work.
 
     Raises:
         PermissionDenied: the actor may not create messages, or may not skip the delay.
-        MessageError: no recipient, an empty message, a subject or text over its limit,
-            a time in the past, or every recipient opted out. Also no agency number for a
-            phone channel, or files that cannot be sent (too many, too large, or a text
-            with files and no media URL base).
+        MessageError: no recipient, an empty message, an unknown merge tag, a subject or
+            text over its limit, a time in the past, or every recipient opted out.
     """
-    require(actor, Permission.CREATE_MESSAGES, "send messages")
-    if timing.mode == "now":
-        require(actor, Permission.SEND_WITHOUT_DELAY, "send without the review delay")
-    _check_content(recipients, subject, body)
-    channels = {recipient.address: choose_channel(recipient.channel, voice=voice, has_files=bool(files)) for recipient in recipients}
-    _check_delivery(store, set(channels.values()), files, fallback_number)
-    copies = _copy_files(store, files)
+    from ecd_tui.domain.fanout import SendTarget
+    from ecd_tui.domain.sending import queue_targets
 
-    try:
-        result = _create_messages(store, actor, recipients, subject, body, timing, channels, copies)
-    except BaseException:
-        if copies:
-            shutil.rmtree(copies[0].path.parent, ignore_errors=True)
-        raise
-    return result
-
-
-def _create_messages(
-    store: Store,
-    actor: Actor,
-    recipients: Sequence[Recipient],
-    subject: str,
-    body: str,
-    timing: SendTiming,
-    channels: dict[str, str],
-    copies: Sequence[CheckedFile],
-) -> QueueResult:
-    with store.write() as session:
-        settings = load_settings_row(session)
-        now = utcnow()
-        send_at = _send_at(timing, now, settings.review_delay_seconds)
-        expires_at = send_at + timedelta(seconds=settings.retry_expiry_seconds)
-        batch_id = uuid.uuid4().hex
-        created: list[Message] = []
-        skipped: list[SkippedRecipient] = []
-
-        for recipient in _distinct(recipients):
-            if is_opted_out(session, recipient.address):
-                skipped.append(SkippedRecipient(recipient.address, "opted out"))
-                continue
-            message = Message(
-                channel=channels[recipient.address],
-                recipient=recipient.address,
-                batch_id=batch_id,
-                subject=subject.strip(),
-                body=body,
-                send_at=send_at,
-                expires_at=expires_at,
-                created_at=now,
-                created_by=actor.login,
-            )
-            session.add(message)
-            created.append(message)
-
-        if not created:
-            reasons = ", ".join(f"{item.address} ({item.reason})" for item in skipped)
-            raise MessageError(f"Nothing was queued: no recipient can receive it: {reasons}.")
-        session.flush()
-        for message in created:
-            session.add(_audit(actor, "message created", message, f"{message.channel}, send at {send_at.isoformat()}"))
-            if message.channel in ("email", "mms"):
-                for copy in copies:
-                    session.add(Attachment(message_id=message.id, path=str(copy.path), filename=copy.filename, content_type=copy.content_type, size=copy.size))
-
-    records = [to_record(message) for message in created]
-    for record in records:
-        log.info("Message %s queued by %s: %s to %s, send at %s", record.id, actor.login, record.channel, record.recipient, record.send_at.isoformat())
-    return QueueResult(messages=records, skipped=skipped)
+    targets = [SendTarget.typed(recipient) for recipient in recipients]
+    return queue_targets(store, actor, targets, subject, body, timing, voice=voice, files=files, fallback_number=fallback_number)
 
 
 def cancel_message(store: Store, actor: Actor, message_id: int) -> MessageRecord:
@@ -264,6 +188,18 @@ def to_record(message: Message) -> MessageRecord:
     )
 
 
+def planned_send_at(store: Store, timing: SendTiming) -> datetime:
+    """Return when a message queued now with ``timing`` would go out, for warnings."""
+    from ecd_tui.domain.models import AgencySettings
+
+    with store.read() as session:
+        settings = session.get(AgencySettings, 1)
+        delay = settings.review_delay_seconds if settings is not None else AgencySettings().review_delay_seconds
+    if timing.mode == "at" and timing.at is not None:
+        return to_utc(timing.at)
+    return utcnow() + timedelta(seconds=0 if timing.mode == "now" else delay)
+
+
 def is_opted_out(session: Session, address: str) -> bool:
     """True when a contact with this address opted out, or the address's latest change is an opt-out."""
     contact_opted_out = session.exec(
@@ -275,68 +211,6 @@ def is_opted_out(session: Session, address: str) -> bool:
         select(OptOutEvent.action).where(OptOutEvent.address == address).order_by(col(OptOutEvent.at).desc(), col(OptOutEvent.id).desc())
     ).first()
     return latest == "opt_out"
-
-
-def _check_content(recipients: Sequence[Recipient], subject: str, body: str) -> None:
-    if not recipients:
-        raise MessageError("Add at least one recipient: a phone number or an email address.")
-    if not body.strip():
-        raise MessageError("The message is empty: write the message before sending.")
-    if len(subject.strip()) > MAX_SUBJECT_LENGTH:
-        raise MessageError(f"The subject has {len(subject.strip())} characters; shorten it to {MAX_SUBJECT_LENGTH} or fewer.")
-    if any(recipient.kind == "phone" for recipient in recipients):
-        text_length = len(compose_text_body(subject, body))
-        if text_length > MAX_TEXT_LENGTH:
-            raise MessageError(
-                f"The text has {text_length} characters with its subject; shorten it to {MAX_TEXT_LENGTH} or fewer."
-            )
-
-
-def planned_send_at(store: Store, timing: SendTiming) -> datetime:
-    """Return when a message queued now with ``timing`` would go out, for warnings."""
-    with store.read() as session:
-        settings = session.get(AgencySettings, 1)
-        delay = settings.review_delay_seconds if settings is not None else AgencySettings().review_delay_seconds
-    if timing.mode == "at" and timing.at is not None:
-        return to_utc(timing.at)
-    return utcnow() + timedelta(seconds=0 if timing.mode == "now" else delay)
-
-
-def _check_delivery(store: Store, channels: set[str], files: Sequence[CheckedFile], fallback_number: str | None) -> None:
-    """Check the files and that the agency can send on each channel, before anything is copied."""
-    try:
-        check_files(files)
-    except AttachmentError as error:
-        raise MessageError(str(error)) from None
-    if files and "voice" in channels:
-        raise MessageError("A voice call cannot carry files: remove the files, or send texts instead of calls.")
-
-    with store.read() as session:
-        try:
-            require_sending_numbers(session, channels, fallback_number)
-        except NoSendingNumber as error:
-            raise MessageError(str(error)) from None
-        settings = session.get(AgencySettings, 1)
-        media_url_base = settings.media_url_base if settings is not None else None
-
-    if files and "mms" in channels:
-        if not media_url_base:
-            raise MessageError(
-                "Files cannot go by text because no media URL base is set: an administrator sets one"
-                " under Admin, Settings, or remove the files, or send to email addresses only."
-            )
-        problem = mms_problem(files)
-        if problem:
-            raise MessageError(f"{problem} Remove the file, or send to email addresses only.")
-
-
-def _copy_files(store: Store, files: Sequence[CheckedFile]) -> list[CheckedFile]:
-    if not files:
-        return []
-    try:
-        return copy_files(files, attachments_directory(store.path))
-    except AttachmentError as error:
-        raise MessageError(str(error)) from None
 
 
 def _send_at(timing: SendTiming, now: datetime, review_delay_seconds: int) -> datetime:
@@ -355,16 +229,6 @@ def _send_at(timing: SendTiming, now: datetime, review_delay_seconds: int) -> da
             "pick a later time, or send at once if you have the Send Without Delay permission."
         )
     return at
-
-
-def _distinct(recipients: Sequence[Recipient]) -> list[Recipient]:
-    seen: set[str] = set()
-    distinct = []
-    for recipient in recipients:
-        if recipient.address not in seen:
-            seen.add(recipient.address)
-            distinct.append(recipient)
-    return distinct
 
 
 def _audit(actor: Actor, action: str, message: Message, detail: str) -> AuditEntry:

@@ -1,71 +1,194 @@
-"""Which channel a message goes on, and which agency number sends it.
+"""Queue the messages of one Send: the preview's entries, stored as previewed.
 
-Texts, picture messages and calls each need an active agency number with that capability.
-In training mode (no live carrier credentials) the sandbox's test number stands in for
-the agency's, so a new database can send at once; the caller passes it as
-``fallback_number``.
+All three sending places (Client Profile, Contact screen, Dashboard) and ``ecd-tui send``
+end here. The preview is built again inside the write transaction, so the recipients'
+opt-outs and the merged text are current when the rows are written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+import shutil
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from ecd_tui.domain.models import AgencyPhone
+from ecd_tui.domain.agency import load_settings_row
+from ecd_tui.domain.clock import utcnow
+from ecd_tui.domain.fanout import SendTarget
+from ecd_tui.domain.messages import MessageError, QueueResult, SendTiming, _audit, _send_at, to_record
+from ecd_tui.domain.attachments import AttachmentError, CheckedFile, attachments_directory, check_files, copy_files, mms_problem
+from ecd_tui.domain.models import Attachment, Message
+from ecd_tui.domain.permissions import Permission
+from ecd_tui.domain.preview import Preview, build_preview, fingerprint
+from ecd_tui.domain.records import Actor
+from ecd_tui.domain.sending_numbers import NoSendingNumber, require_sending_numbers
+from ecd_tui.domain.store import Store
+from ecd_tui.domain.users import require
 
-PHONE_CHANNELS = ("sms", "mms", "voice")
-
-# Twilio's documented test "From" number that always succeeds; the sandbox accepts it too.
-SANDBOX_NUMBER = "+15005550006"
-
-# The AgencyPhone column that grants each phone channel, and how a clerk names it.
-_CAPABILITIES = {
-    "sms": ("can_sms", "texts"),
-    "mms": ("can_mms", "picture messages (texts with files)"),
-    "voice": ("can_voice", "voice calls"),
-}
-
-
-class NoSendingNumber(ValueError):
-    """No active agency number can send on a channel; the text says how to add one."""
-
-
-def choose_channel(recipient_channel: str, *, voice: bool, has_files: bool) -> str:
-    """Return the channel for one recipient: email, voice, mms or sms.
-
-    ``recipient_channel`` is what the recipient alone implies ("sms", "voice" for a known
-    landline, or "email"); ``voice`` is the clerk's choice of a call for phone numbers.
-    """
-    if recipient_channel == "email":
-        return "email"
-    if voice or recipient_channel == "voice":
-        return "voice"
-    return "mms" if has_files else "sms"
+log = logging.getLogger(__name__)
 
 
-def sending_number(session: Session, channel: str, fallback_number: str | None = None) -> str | None:
-    """Return the first active agency number that can send on ``channel``, else the fallback."""
-    column_name, _ = _CAPABILITIES[channel]
-    column = getattr(AgencyPhone, column_name)
-    statement = (
-        select(AgencyPhone.e164)
-        .where(AgencyPhone.active == True, column == True)  # noqa: E712
-        .order_by(AgencyPhone.id)
-    )
-    return session.exec(statement).first() or fallback_number
-
-
-def require_sending_numbers(session: Session, channels: Iterable[str], fallback_number: str | None = None) -> None:
-    """Check that every phone channel in ``channels`` has a sending number.
+def preview_send(
+    store: Store, targets: Sequence[SendTarget], subject: str, body: str,
+    timing: SendTiming = SendTiming(), *, voice: bool = False,
+    files: Sequence[CheckedFile] = (), fallback_number: str | None = None,
+) -> Preview:
+    """Return what a Send would create now, without writing anything.
 
     Raises:
-        NoSendingNumber: naming the channel and the fix (Admin, Agency Phones).
+        MessageError: a send time that is not allowed (sooner than the review delay).
     """
-    for channel in sorted(set(channels) & set(PHONE_CHANNELS)):
-        if sending_number(session, channel, fallback_number) is None:
-            _, what = _CAPABILITIES[channel]
-            raise NoSendingNumber(
-                f"No active agency phone number can send {what}: an administrator must add or"
-                " activate one with that capability under Admin, Agency Phones."
+    with store.read() as session:
+        settings = load_settings_row(session)
+        now = utcnow()
+        send_at = _send_at(timing, now, settings.review_delay_seconds)
+        preview = build_preview(session, targets, subject, body, send_at=send_at, now=now, voice=voice)
+        return apply_delivery_rules(session, preview, files, fallback_number)
+
+
+def queue_targets(
+    store: Store,
+    actor: Actor,
+    targets: Sequence[SendTarget],
+    subject: str,
+    body: str,
+    timing: SendTiming = SendTiming(),
+    *,
+    voice: bool = False,
+    expected_fingerprint: str | None = None,
+    files: Sequence[CheckedFile] = (),
+    fallback_number: str | None = None,
+) -> QueueResult:
+    """Create one scheduled message per preview entry, storing its merged subject and text.
+
+    ``expected_fingerprint`` is the fingerprint of the preview the clerk confirmed; when
+    the recipients or their text changed since, nothing is queued. ``files`` are copied
+    beside the database before anything is written, so what goes out is what the clerk
+    attached; email carries them and a text with them becomes a picture message (MMS).
+    ``fallback_number`` is the sandbox's sending number in training mode.
+
+    Raises:
+        PermissionDenied: the actor may not create messages, or may not skip the delay.
+        MessageError: every problem the preview lists, joined into one text.
+    """
+    require(actor, Permission.CREATE_MESSAGES, "send messages")
+    if timing.mode == "now":
+        require(actor, Permission.SEND_WITHOUT_DELAY, "send without the review delay")
+    try:
+        check_files(files)
+    except AttachmentError as error:
+        raise MessageError(str(error)) from None
+    if files:
+        # Check before copying, so a refused send leaves no copies behind.
+        checked = preview_send(store, targets, subject, body, timing, voice=voice, files=files, fallback_number=fallback_number)
+        if checked.problems:
+            raise MessageError(" ".join(checked.problems))
+    copies = _copy_files(store, files)
+    try:
+        return _queue_previewed(store, actor, targets, subject, body, timing, voice, expected_fingerprint, copies, fallback_number)
+    except BaseException:
+        if copies:
+            shutil.rmtree(copies[0].path.parent, ignore_errors=True)
+        raise
+
+
+def _queue_previewed(
+    store: Store,
+    actor: Actor,
+    targets: Sequence[SendTarget],
+    subject: str,
+    body: str,
+    timing: SendTiming,
+    voice: bool,
+    expected_fingerprint: str | None,
+    copies: Sequence[CheckedFile],
+    fallback_number: str | None,
+) -> QueueResult:
+    with store.write() as session:
+        settings = load_settings_row(session)
+        now = utcnow()
+        send_at = _send_at(timing, now, settings.review_delay_seconds)
+        preview = build_preview(session, targets, subject, body, send_at=send_at, now=now, voice=voice)
+        preview = apply_delivery_rules(session, preview, copies, fallback_number)
+        if preview.problems:
+            raise MessageError(" ".join(preview.problems))
+        if expected_fingerprint is not None and expected_fingerprint != preview.fingerprint:
+            raise MessageError(
+                "The recipients or their details changed since the preview (an opt-out, a contact or an event): "
+                "nothing was queued. Open the preview again and check it before sending."
             )
+
+        batch_id = uuid.uuid4().hex
+        expires_at = send_at + timedelta(seconds=settings.retry_expiry_seconds)
+        created = []
+        for entry in preview.entries:
+            message = Message(
+                channel=entry.channel, recipient=entry.address, client_pk=entry.client_pk, contact_id=entry.contact_id,
+                batch_id=batch_id, subject=entry.subject, body=entry.body, send_at=send_at, expires_at=expires_at,
+                created_at=now, created_by=actor.login,
+            )
+            session.add(message)
+            created.append(message)
+        session.flush()
+        for message in created:
+            session.add(_audit(actor, "message created", message, f"{message.channel}, send at {send_at.isoformat()}"))
+            if message.channel in ("email", "mms"):
+                for copy in copies:
+                    session.add(Attachment(
+                        message_id=message.id, path=str(copy.path), filename=copy.filename,
+                        content_type=copy.content_type, size=copy.size,
+                    ))
+
+    records = [to_record(message) for message in created]
+    for record in records:
+        log.info("Message %s queued by %s: %s to %s, send at %s", record.id, actor.login, record.channel, record.recipient, record.send_at.isoformat())
+    for skipped in preview.skipped:
+        log.info("Batch %s: skipped %s %s: %s", batch_id, skipped.name, skipped.address, skipped.reason)
+    return QueueResult(messages=records, skipped=list(preview.skipped))
+
+
+def apply_delivery_rules(session: Session, preview: Preview, files: Sequence[CheckedFile], fallback_number: str | None) -> Preview:
+    """Turn texts with files into picture messages, and add what blocks delivery to the problems.
+
+    A phone channel needs an active agency number that can send on it; a picture message
+    needs JPEG, PNG or GIF files and the agency's media URL base; a call carries no files.
+    """
+    entries = [
+        replace(entry, channel="mms", encoding=None, ucs2_characters=(), segments=None)
+        if files and entry.channel == "sms" else entry
+        for entry in preview.entries
+    ]
+    channels = {entry.channel for entry in entries}
+    problems = list(preview.problems)
+    if files and "voice" in channels:
+        problems.append("A voice call cannot carry files: remove the files, or send texts instead of calls.")
+    try:
+        require_sending_numbers(session, channels, fallback_number)
+    except NoSendingNumber as error:
+        problems.append(str(error))
+    if files and "mms" in channels:
+        settings = load_settings_row(session)
+        if not settings.media_url_base:
+            problems.append(
+                "Files cannot go by text because no media URL base is set: an administrator sets one"
+                " under Admin, Settings, or remove the files, or send to email addresses only."
+            )
+        problem = mms_problem(files)
+        if problem:
+            problems.append(f"{problem} Remove the file, or send to email addresses only.")
+    if entries == preview.entries and problems == preview.problems:
+        return preview
+    return replace(preview, entries=entries, problems=list(dict.fromkeys(problems)), fingerprint=fingerprint(entries))
+
+
+def _copy_files(store: Store, files: Sequence[CheckedFile]) -> list[CheckedFile]:
+    if not files:
+        return []
+    try:
+        return copy_files(files, attachments_directory(store.path))
+    except AttachmentError as error:
+        raise MessageError(str(error)) from None

@@ -40,3 +40,14 @@ def one_line(value: str | None, limit: int = 80, style: str = "") -> Text:
     if len(flat) > limit:
         flat = flat[: limit - 1] + "\u2026"
     return Text(flat, style=style, end="", no_wrap=True)
+
+
+def safe_lines(value: str | None, style: str = "") -> Text:
+    """Return ``value`` like ``safe_text``, but keep its line breaks, for a message body or notes."""
+    lines = (value or "").replace("\r\n", "\n").split("\n")
+    text = Text(style=style, end="")
+    for number, line in enumerate(lines):
+        if number:
+            text.append("\n")
+        text.append(visible_controls(line))
+    return text

@@ -11,7 +11,8 @@ import secrets
 import time
 from pathlib import Path
 
-from .segments import count_segments
+from ecd_tui.domain.segments import count_segments
+
 from .server import SANDBOX_ACCOUNT_SID
 from .text_store import StoredText, TextStore
 

@@ -25,8 +25,9 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from ecd_tui.domain.segments import count_segments
+
 from .faults import TwilioFault, parse_twilio_fault
-from .segments import count_segments
 from .text_store import StoredCall, StoredText, TextStore
 
 logger = logging.getLogger(__name__)
