@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -16,7 +17,7 @@ from ecd_tui.domain.held import ReleaseRefused
 from ecd_tui.domain.models import DispatcherHeartbeat, Message
 from ecd_tui.domain.recipients import parse_recipient
 from tests.conftest import set_review_delay
-from tests.integration.delivery_helpers import received, row, running_dispatcher
+from tests.integration.delivery_helpers import received, row, rows, running_dispatcher
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -90,3 +91,21 @@ def _exited_pid() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
     return process.pid
+
+
+async def test_stop_leaves_unclaimed_sends_scheduled(services, store, sandbox_directory):
+    set_review_delay(store, 0)
+    emails = [parse_recipient(f"client{n}@example.org", "US") for n in range(300)]
+    services.queue(emails, "", "Hello")
+    async with running_dispatcher(store, sandbox_directory, sweep_seconds=0.1) as (dispatcher, _):
+        for _ in range(200):
+            if received(sandbox_directory):
+                break
+            await asyncio.sleep(0.02)
+    # The dispatcher has stopped: what it claimed is recorded, the rest waits for the next one.
+    states = {message.status for message in rows(store)}
+    assert "sending" not in states
+    assert states <= {"sent", "scheduled"}
+    assert "scheduled" in states
+    sent = [message for message in rows(store) if message.status == "sent"]
+    assert len(sent) == len(received(sandbox_directory))

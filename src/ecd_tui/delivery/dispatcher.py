@@ -120,6 +120,7 @@ class Dispatcher:
         self.status_seconds = status_seconds
         self.reply_seconds = reply_seconds
         self._throttle = SendThrottle()
+        self._stopping = False
 
     # Life cycle
 
@@ -148,7 +149,12 @@ class Dispatcher:
         log.info("Dispatcher %s started", self.id)
 
     async def stop(self) -> None:
-        """Stop waking, wait for sends in flight to be recorded, drop the heartbeat."""
+        """Stop waking, wait for sends in flight to be recorded, drop the heartbeat.
+
+        Sends started but not yet claimed return at once and stay scheduled, so a stop
+        waits only for the claimed ones (at most MAX_CONCURRENT_SENDS).
+        """
+        self._stopping = True
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         if self._tasks:
@@ -276,10 +282,15 @@ class Dispatcher:
         waits is still scheduled, and a crash while it waits leaves nothing unknown.
         """
         try:
+            if self._stopping:
+                return None
             throttle = await self._db(outbox.throttle_for, self.store, message_id, utcnow(), self.fallback_senders.sms_from)
             if throttle is not None and throttle.sender is not None:
                 await self._throttle.wait_for_number(throttle.sender, throttle.units, throttle.per_second)
             async with self._send_slots:
+                if self._stopping:
+                    log.debug("Message %s left scheduled: the dispatcher is stopping", message_id)
+                    return None
                 if throttle is not None and throttle.channel == "email":
                     async with self._throttle.smtp_slots(throttle.smtp_concurrency):
                         return await self._claim_and_send(message_id)

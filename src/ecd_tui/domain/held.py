@@ -26,7 +26,7 @@ RELEASABLE_STATUSES = ("held", "unknown")
 
 
 class ReleaseRefused(Exception):
-    """A held or unknown message that cannot be sent now; the text says why."""
+    """A held or unknown message that cannot be sent now; the message gives the reason."""
 
 
 def send_now(store: Store, actor: Actor, message_id: int) -> MessageRecord:

@@ -68,7 +68,7 @@ def queue_targets(
     ``expected_fingerprint`` is the fingerprint of the preview the clerk confirmed; when
     the recipients or their text changed since, nothing is queued. ``files`` are copied
     beside the database before anything is written, so what goes out is what the clerk
-    attached; email carries them and a text with them becomes a picture message (MMS).
+    attached. Email carries them, and a text with them becomes a picture message (MMS).
     ``fallback_number`` is the sandbox's sending number in training mode.
 
     Raises:
@@ -154,8 +154,8 @@ def _queue_previewed(
 def apply_delivery_rules(session: Session, preview: Preview, files: Sequence[CheckedFile], fallback_number: str | None) -> Preview:
     """Turn texts with files into picture messages, and add what blocks delivery to the problems.
 
-    A phone channel needs an active agency number that can send on it; a picture message
-    needs JPEG, PNG or GIF files and the agency's media URL base; a call carries no files.
+    A phone channel needs an active agency number that can send on it. A picture message
+    needs JPEG, PNG or GIF files and the agency's media URL base, and a call carries none.
     """
     entries = [
         replace(entry, channel="mms", encoding=None, ucs2_characters=(), segments=None)

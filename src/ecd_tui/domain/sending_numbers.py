@@ -1,7 +1,7 @@
 """Which channel a message goes on, and which agency number sends it.
 
 Texts, picture messages and calls each need an active agency number with that capability.
-In training mode (no live carrier credentials) the sandbox's test number stands in for
+In training mode (no live carrier credentials) the sandbox's test number replaces
 the agency's, so a new database can send at once; the caller passes it as
 ``fallback_number``.
 """
@@ -28,7 +28,7 @@ _CAPABILITIES = {
 
 
 class NoSendingNumber(ValueError):
-    """No active agency number can send on a channel; the text says how to add one."""
+    """No active agency number can send on a channel; the message names the fix."""
 
 
 def choose_channel(recipient_channel: str, *, voice: bool, has_files: bool) -> str:
