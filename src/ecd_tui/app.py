@@ -9,7 +9,9 @@ status changes through ``report_message_change``, which any thread may call.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
+import signal
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,12 +32,16 @@ from ecd_tui.screens.dashboard import Dashboard
 from ecd_tui.screens.events import MessagesQueued, MessageStatusChanged
 from ecd_tui.screens.help import HelpScreen
 from ecd_tui.services import Services
+from ecd_tui.widgets.safe_text import visible_controls
 
 if TYPE_CHECKING:
     from ecd_tui.delivery.dispatcher import Dispatcher, MessageChange
     from ecd_tui.delivery.setup import Delivery
 
 log = logging.getLogger(__name__)
+
+# Statuses a clerk must act on or check; each change to one pops up a notification.
+NEEDS_ATTENTION = ("failed", "unknown", "held")
 
 
 class EcdApp(App[None]):
@@ -52,7 +58,8 @@ class EcdApp(App[None]):
     BINDINGS = [
         Binding("f1,ctrl+g", "help", "Help", priority=True),
         Binding("question_mark", "help", "Help", show=False),
-        Binding("q", "quit", "Quit"),
+        # ctrl+q (Textual's quit key) quits. A bare q would quit whenever a clerk types
+        # into a focused button or list by mistake.
         Binding("f7,ctrl+o", "find_client", "Find a client", priority=True),
     ]
 
@@ -76,6 +83,10 @@ class EcdApp(App[None]):
 
     def on_mount(self) -> None:
         log.info("App started for %s (%s), delivery mode %s", self.services.actor.login, self.services.actor.role, self.mode)
+        # A dropped SSH connection sends SIGHUP: exit through unmount, so the dispatcher
+        # stops cleanly and the log records the stop.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
         # The startup runs as its own task, shielded from the worker, so that quitting
         # while it runs still lets on_unmount wait for it and then stop what it started.
         self._delivery_startup = asyncio.get_running_loop().create_task(self._start_delivery(), name="start delivery")
@@ -95,6 +106,16 @@ class EcdApp(App[None]):
         except Exception as error:
             log.exception("Message %s: showing the change to %s failed", event.message_id, event.status)
             self.notify(f"The lists may be out of date: {error}. Press F5 to refresh.", severity="error", markup=False)
+        if event.status in NEEDS_ATTENTION:
+            reason = visible_controls(event.reason or "no reason given")
+            self.notify(
+                f"Message {event.message_id} is {event.status}: {reason}",
+                title="A message needs attention", severity="error", markup=False, timeout=30,
+            )
+
+    def _hang_up(self) -> None:
+        log.info("The terminal hung up; stopping")
+        self.exit()
 
     def on_messages_queued(self, event: MessagesQueued) -> None:
         """Arm the dispatcher, so that each new message goes out at its send_at, not at the next sweep."""

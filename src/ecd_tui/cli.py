@@ -29,13 +29,29 @@ class CommandError(Exception):
     """A command that cannot go on; the text is printed as is and the exit status is 2."""
 
 
+def _global_options(defaults: bool) -> argparse.ArgumentParser:
+    """Return the options every command takes, before or after the command's name.
+
+    The subcommands' copies default to SUPPRESS, so an option given before the command is
+    not overwritten by the subcommand's default.
+    """
+    options = argparse.ArgumentParser(add_help=False)
+    unset = {} if defaults else {"default": argparse.SUPPRESS}
+    options.add_argument("--db", type=Path, help="database file to use (default: ecd-tui.sqlite3 in the user data dir)", **unset)
+    options.add_argument("--config", type=Path, help="TOML config file (default: user config dir, then /etc/ecd-tui/config.toml)", **unset)
+    options.add_argument("--demo", action="store_true", help="use the demo database with sandbox delivery", **unset)
+    return options
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ecd-tui", description="Send one-off messages to clients from the terminal.")
+    parser = argparse.ArgumentParser(
+        prog="ecd-tui",
+        description="Send one-off messages to clients from the terminal.",
+        epilog="Run 'ecd-tui COMMAND --help' for the options of one command.",
+        parents=[_global_options(defaults=True)],
+    )
     parser.add_argument("--version", action="version", version=f"ecd-tui {__version__}")
-    parser.add_argument("--db", type=Path, help="database file to use (default: ecd-tui.sqlite3 in the user data dir)")
-    parser.add_argument("--config", type=Path, help="TOML config file (default: user config dir, then /etc/ecd-tui/config.toml)")
-    parser.add_argument("--demo", action="store_true", help="use the demo database with sandbox delivery")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = _Commands(parser.add_subparsers(dest="command", metavar="COMMAND"), _global_options(defaults=False))
 
     commands.add_parser("run", help="open the app (the default)")
     commands.add_parser("demo", help="open the app on a demo database with a fictional agency; nothing leaves this machine")
@@ -64,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     dispatch.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS", help="with --until-idle, give up after this many seconds (default 300)")
 
     sandbox = commands.add_parser("sandbox", help="the sandbox carrier and mail server")
-    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="SANDBOX_COMMAND", required=True)
+    sandbox_commands = _Commands(
+        sandbox.add_subparsers(dest="sandbox_command", metavar="SANDBOX_COMMAND", required=True), commands.options
+    )
     sandbox_log = sandbox_commands.add_parser("log", help="what the sandbox received")
     sandbox_log.add_argument("--json", action="store_true", help="print JSON instead of a table")
     sandbox_reply = sandbox_commands.add_parser("reply", help="inject a text from a client, as if they replied to the agency")
@@ -72,6 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_reply.add_argument("--body", required=True, metavar="TEXT", help="what the client texts, such as STOP")
     sandbox_reply.add_argument("--to", metavar="NUMBER", help="the agency number it goes to (default: the first active agency number)")
     return parser
+
+
+class _Commands:
+    """Adds subcommands that also accept the global options after their name."""
+
+    def __init__(self, subparsers, options: argparse.ArgumentParser) -> None:
+        self.subparsers = subparsers
+        self.options = options
+
+    def add_parser(self, name: str, **kwargs) -> argparse.ArgumentParser:
+        return self.subparsers.add_parser(name, parents=[self.options], **kwargs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return EXIT_FAILED
+    except BrokenPipeError:
+        # The reader of our output (e.g. head) went away; nothing is left to tell it.
+        sys.stderr.close()
+        return EXIT_OK
 
 
 def _config(args: argparse.Namespace, demo: bool) -> Config:
@@ -101,11 +134,15 @@ def _config(args: argparse.Namespace, demo: bool) -> Config:
     return load_config(args.config, database)
 
 
-def _open_services(config: Config, demo: bool):
+def _open_services(config: Config, demo: bool, *, must_exist: bool = False):
     from ecd_tui.domain.store import StoreError, open_store
     from ecd_tui.domain.users import current_login
     from ecd_tui.services import Services
 
+    if must_exist and not config.database.exists():
+        raise CommandError(
+            f"Database {config.database} does not exist: check --db, or queue a message first to create it."
+        )
     try:
         store = open_store(config.database)
     except StoreError as error:
@@ -158,6 +195,7 @@ def send(args: argparse.Namespace, config: Config, demo: bool) -> int:
         _check_quiet_hours(args, services, timing)
         result = services.send(targets, args.subject, args.message, timing, voice=args.voice, files=files)
     except (InvalidRecipient, MessageError, PermissionDenied, AttachmentError) as error:
+        log.info("ecd-tui send rejected: %s", error)
         raise CommandError(str(error)) from None
 
     zone = services.zone()
@@ -253,7 +291,7 @@ def import_clients(args: argparse.Namespace, config: Config, demo: bool) -> int:
 
 
 def messages(args: argparse.Namespace, config: Config, demo: bool) -> int:
-    services = _open_services(config, demo)
+    services = _open_services(config, demo, must_exist=not demo)
     records = services.all_messages()
     if args.json:
         keys = ("id", "direction", "recipient", "channel", "status", "send_at", "sent_at", "carrier_id", "carrier_status", "error_code", "error_reason", "created_by")
@@ -328,6 +366,8 @@ def sandbox(args: argparse.Namespace, config: Config, demo: bool) -> int:
     from ecd_tui.delivery.sandbox import read_sandbox_log
     from ecd_tui.delivery.setup import sandbox_directory
 
+    if not config.database.exists() and not demo:
+        raise CommandError(f"Database {config.database} does not exist: check --db.")
     if args.sandbox_command == "reply":
         return sandbox_reply(args, config, demo)
     entries = read_sandbox_log(sandbox_directory(config.database))

@@ -70,7 +70,7 @@ def test_send_dispatch_messages_sandbox_log(isolated_dirs):
         (["--to", "client@", "--message", "x"], "'client@' is not a valid email address"),
         (["--to", "+12025550142", "--message", "   "], "The message is empty"),
         (["--to", "+12025550142", "--message", "x", "--at", "tomorrow"], "--at 'tomorrow' is not a date and time"),
-        (["--to", "+12025550142", "--message", "x", "--at", "2020-01-01 09:00"], "sooner than the review delay"),
+        (["--to", "+12025550142", "--message", "x", "--at", "2020-01-01 09:00"], "is in the past: pick a time after"),
     ],
 )
 def test_send_bad_input_exits_2_and_queues_nothing(isolated_dirs, args, expected):
@@ -88,3 +88,23 @@ def test_messages_table_shows_control_characters_as_text(isolated_dirs):
     table = run_cli("messages", home=isolated_dirs)
     assert "+12025550142" in table.stdout
     assert "scheduled" in table.stdout
+
+
+def test_global_options_after_command(isolated_dirs, tmp_path):
+    database = tmp_path / "elsewhere.sqlite3"
+    queued = run_cli("send", "--to", "+12025550142", "--message", "x", "--db", str(database), home=isolated_dirs)
+    assert queued.returncode == 0, queued.stderr
+    after = run_cli("messages", "--json", "--db", str(database), home=isolated_dirs)
+    before = run_cli("--db", str(database), "messages", "--json", home=isolated_dirs)
+    assert after.returncode == 0, after.stderr
+    assert [m["recipient"] for m in json.loads(after.stdout)] == ["+12025550142"]
+    assert json.loads(before.stdout) == json.loads(after.stdout)
+
+
+def test_read_commands_reject_missing_database(isolated_dirs, tmp_path):
+    missing = tmp_path / "missing.sqlite3"
+    for args in (["messages"], ["sandbox", "log"]):
+        result = run_cli(*args, "--db", str(missing), home=isolated_dirs)
+        assert result.returncode == 2
+        assert f"Database {missing} does not exist" in result.stderr
+    assert not missing.exists()

@@ -253,3 +253,14 @@ async def test_transient_error_past_expiry_fails(services, store, delivery):
         row = session.get(Message, message.id)
     assert row.status == "failed"
     assert row.error_reason.startswith("gave up after 1 attempts")
+
+
+async def test_stop_during_sweep_logs_no_error(services, store, delivery, caplog):
+    set_review_delay(store, 0)
+    services.queue([PHONE], "s", "b")
+    dispatcher = make_dispatcher(store, delivery)
+    await dispatcher.start()
+    await asyncio.sleep(0)  # the first sweep starts at once and is now waiting on SQLite
+    await dispatcher.stop()
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert errors == []

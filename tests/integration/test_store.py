@@ -101,3 +101,30 @@ def test_orphaned_claim_becomes_unknown(services, store):
         row = session.get(Message, message.id)
     assert row.status == "unknown"
     assert "verify" in row.error_reason
+
+
+def test_newest_revision_read_from_files_matches_alembic():
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
+    from ecd_tui.domain.store import MIGRATIONS_DIR, newest_revision
+
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert newest_revision() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_database_at_head_is_opened_without_alembic(store):
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from ecd_tui.domain.store import open_store\n"
+        f"open_store(Path({str(store.path)!r})).dispose()\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

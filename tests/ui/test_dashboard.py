@@ -20,6 +20,7 @@ from ecd_tui.domain.clock import format_local, utcnow
 from ecd_tui.domain.models import Message, OptOutEvent
 from ecd_tui.screens.confirm import ConfirmScreen
 from ecd_tui.screens.help import HelpScreen
+from ecd_tui.screens.message_detail import MessageDetailScreen
 from ecd_tui.services import Services
 from ecd_tui.widgets.message_tables import ScheduledTable
 
@@ -405,7 +406,7 @@ async def test_help_lists_keys_and_log_path(agency: Agency):
         await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen), timeout=5, waiting_for="help closes")
 
 
-async def test_q_quits_only_outside_fields(agency: Agency):
+async def test_only_ctrl_q_quits(agency: Agency):
     app = agency.app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("q")
@@ -415,4 +416,45 @@ async def test_q_quits_only_outside_fields(agency: Agency):
 
         await pilot.press("f4", "q")
         await pilot.pause(0.5)
+        assert app.is_running
+
+        await pilot.press("ctrl+q")
+        await pilot.pause(0.5)
         assert not app.is_running
+
+
+async def test_failure_report_pops_notification(agency: Agency, queued):
+    app = agency.app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_until(pilot, lambda: "Scheduled Messages: 1" in screen_text(app), timeout=5, waiting_for="the message is listed")
+        app.report_message_change(MessageChange(queued.id, "failed", "The phone number is not valid. [bold]x[/]"))
+        await wait_until(pilot, lambda: f"Message{queued.id}isfailed" in flat(screen_text(app)), timeout=3, waiting_for="the notification")
+        assert "valid.[bold]x[/]" in flat(screen_text(app))
+
+        app.report_message_change(MessageChange(queued.id, "sent"))
+        await pilot.pause(0.5)
+        assert "isfailed" in flat(screen_text(app))
+        assert "issent" not in flat(screen_text(app))
+
+
+async def test_feed_row_opens_full_detail(agency: Agency):
+    phone = agency.services.parse_recipient(PHONE)
+    long_reason = "The recipient replied STOP, so Twilio blocks texts to this number until they reply START."
+    record = agency.services.queue([phone], "Hearing", "Line one\nLine two \x07 bell").messages[0]
+    with agency.store.write() as session:
+        row = session.get(Message, record.id)
+        row.status = "failed"
+        row.error_code = "21610"
+        row.error_reason = long_reason
+    app = agency.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "Sent and Received Messages: 1" in screen_text(app), timeout=5, waiting_for="the feed loads")
+        await pilot.press("f6", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, MessageDetailScreen), timeout=3, waiting_for="the detail opens")
+        text = flat(screen_text(app).replace("\u2551", ""))
+        assert flat(f"21610 {long_reason}") in text
+        assert "LineoneLinetwo\u2407bell" in text
+        assert f"Message{record.id}" in text
+
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, MessageDetailScreen), timeout=3, waiting_for="the detail closes")

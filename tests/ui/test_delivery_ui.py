@@ -180,7 +180,7 @@ async def test_quit_asks_when_messages_wait_alone(agency: Agency):
     app = agency.app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: "dispatcher running" in screen_text(app) or app.dispatcher is not None, timeout=10, waiting_for="the dispatcher starts")
-        await pilot.press("f4", "q")
+        await pilot.press("f4", "ctrl+q")
         await wait_until(pilot, lambda: "1messageisstillwaiting" in flat(screen_text(app)), timeout=5, waiting_for="the quit question")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
@@ -190,7 +190,7 @@ async def test_quit_asks_when_messages_wait_alone(agency: Agency):
         now = utcnow()
         with agency.store.write() as session:
             session.add(DispatcherHeartbeat(id="other", host=socket.gethostname(), pid=1, started_at=now, seen_at=now))
-        await pilot.press("q")
+        await pilot.press("ctrl+q")
         await pilot.pause(1.0)
         assert not app.is_running
 

@@ -53,6 +53,12 @@ def test_send_now_and_at(services):
     assert abs((at_message.send_at - later).total_seconds()) < 1
 
 
+def test_time_in_past_rejected_with_earliest(services):
+    with pytest.raises(MessageError, match=r"The send time 2020-01-01 09:00 UTC is in the past: pick a time after 20\d\d-"):
+        services.queue([PHONE], "", "x", SendTiming(mode="at", at=datetime(2020, 1, 1, 9, 0, tzinfo=UTC)))
+    assert services.all_messages() == []
+
+
 def test_time_sooner_than_review_delay_rejected(services):
     with pytest.raises(MessageError, match="sooner than the review delay of 5 minutes"):
         services.queue([PHONE], "", "x", SendTiming(mode="at", at=datetime.now(UTC) + timedelta(minutes=1)))

@@ -116,6 +116,7 @@ class Dispatcher:
         self._scheduler: AsyncIOScheduler | None = None
         self._in_flight: set[int] = set()
         self._tasks: set[asyncio.Task] = set()
+        self._sweep_task: asyncio.Task | None = None
         self._send_slots = asyncio.Semaphore(MAX_CONCURRENT_SENDS)
         self.status_seconds = status_seconds
         self.reply_seconds = reply_seconds
@@ -132,7 +133,7 @@ class Dispatcher:
 
         self._scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
         self._scheduler.add_job(
-            self.sweep, "interval", seconds=self.sweep_seconds, id="sweep",
+            self._sweep_from_job, "interval", seconds=self.sweep_seconds, id="sweep",
             max_instances=1, coalesce=True, next_run_time=utcnow(),
         )
         if hasattr(self.text_transport, "fetch_message"):
@@ -156,8 +157,14 @@ class Dispatcher:
         """
         self._stopping = True
         if self._scheduler is not None and self._scheduler.running:
+            # Job coroutines only start tasks of ours and return. Pausing stops new wake-ups,
+            # and two turns of the loop let jobs already submitted return, so shutting down
+            # cancels none of them (APScheduler would log a cancelled job as an error).
+            self._scheduler.pause()
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
             self._scheduler.shutdown(wait=False)
-        if self._tasks:
+        while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         try:
             await self._db(outbox.remove_heartbeat, self.store, self.id)
@@ -263,6 +270,12 @@ class Dispatcher:
 
     # Sending
 
+    async def _sweep_from_job(self) -> None:
+        # A coroutine that returns at once: the sweep runs as a task of ours, so stopping
+        # the scheduler never cancels it halfway through a database call.
+        if self._sweep_task is None or self._sweep_task.done():
+            self._sweep_task = self._track(self.sweep(), name="sweep")
+
     async def _send_from_job(self, message_id: int) -> None:
         # A coroutine, so that APScheduler runs it on the loop rather than in its thread pool.
         self._start_send(message_id)
@@ -271,9 +284,13 @@ class Dispatcher:
         if message_id in self._in_flight:
             return
         self._in_flight.add(message_id)
-        task = asyncio.get_running_loop().create_task(self.send_message(message_id), name=f"send-message-{message_id}")
+        self._track(self.send_message(message_id), name=f"send-message-{message_id}")
+
+    def _track(self, coroutine, *, name: str) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coroutine, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def send_message(self, message_id: int) -> MessageChange | None:
         """Claim one message and send it; returns the change made, or None if not ours.

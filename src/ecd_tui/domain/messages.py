@@ -185,6 +185,7 @@ def to_record(message: Message) -> MessageRecord:
         error_reason=message.error_reason,
         attempts=message.attempts,
         cancelled_by=message.cancelled_by,
+        updated_at=message.updated_at,
     )
 
 
@@ -222,13 +223,22 @@ def _send_at(timing: SendTiming, now: datetime, review_delay_seconds: int) -> da
     if timing.at is None:
         raise MessageError("Choose a date and time to send at.")
     at = to_utc(timing.at)
+    asked = timing.at.strftime("%Y-%m-%d %H:%M %Z").strip()
+    if at < now:
+        raise MessageError(f"The send time {asked} is in the past: pick a time after {_minute(earliest)}.")
     if at < earliest:
         minutes = review_delay_seconds / 60
         raise MessageError(
-            f"{at.isoformat(timespec='minutes')} is sooner than the review delay of {minutes:g} minutes allows: "
-            "pick a later time, or send at once if you have the Send Without Delay permission."
+            f"The send time {asked} is sooner than the review delay of {minutes:g} minutes allows: "
+            f"pick {_minute(earliest)} or later, or send at once if you have the Send Without Delay permission."
         )
     return at
+
+
+def _minute(moment: datetime) -> str:
+    """Format a UTC time rounded up to the next whole minute."""
+    rounded = (moment + timedelta(seconds=59)).replace(second=0, microsecond=0)
+    return rounded.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _audit(actor: Actor, action: str, message: Message, detail: str) -> AuditEntry:

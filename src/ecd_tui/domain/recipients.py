@@ -57,6 +57,9 @@ def _parse_phone(value: str, region: str) -> Recipient:
     except phonenumbers.NumberParseException:
         raise InvalidRecipient(f"{value!r} is not a phone number or an email address: {hint}.") from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidRecipient(f"{value!r} is not a valid phone number in region {region}: {hint}.")
+        raise InvalidRecipient(
+            f"{value!r} is not a valid phone number in region {region}: no such number is assigned. "
+            f"Check the digits; {hint}."
+        )
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return Recipient(kind="phone", address=e164, extension=number.extension or "")

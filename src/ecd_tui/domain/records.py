@@ -49,6 +49,7 @@ class MessageRecord:
     error_reason: str | None
     attempts: int
     cancelled_by: str | None
+    updated_at: datetime | None = None  # the last status change
 
     def to_json(self) -> dict:
         """Return a dict of JSON-ready values, times in ISO 8601 UTC."""

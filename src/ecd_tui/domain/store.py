@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,7 +52,13 @@ class Store:
                 yield session
 
     def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision."""
+        """Bring the schema to the newest Alembic revision.
+
+        Importing Alembic takes a noticeable part of start-up, so a database already at
+        the newest revision is recognised with one query and Alembic is not loaded.
+        """
+        if self._current_revision() == newest_revision():
+            return
         from alembic import command
         from alembic.config import Config as AlembicConfig
 
@@ -62,9 +69,41 @@ class Store:
             command.upgrade(config, "head")
             connection.commit()
 
+    def _current_revision(self) -> str | None:
+        with self.read_engine.connect() as connection:
+            exists = connection.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            ).first()
+            if exists is None:
+                return None
+            rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+        return rows[0][0] if len(rows) == 1 else None
+
     def dispose(self) -> None:
         self.read_engine.dispose()
         self.write_engine.dispose()
+
+
+_REVISION_LINE = re.compile(r"""^(down_revision|revision)\s*=\s*['"]?([\w]+|None)['"]?\s*$""", re.MULTILINE)
+
+
+def newest_revision() -> str | None:
+    """Return the head of the migration chain by reading the revision files as text.
+
+    Returns None when the files do not form one chain with one head, so that the caller
+    lets Alembic decide.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict((name, value) for name, value in _REVISION_LINE.findall(path.read_text(encoding="utf-8")))
+        if "revision" not in found:
+            continue
+        revisions.add(found["revision"])
+        if found.get("down_revision", "None") != "None":
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
 
 
 def open_store(path: Path) -> Store:

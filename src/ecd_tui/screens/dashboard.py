@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from textual import work
 from textual.app import ComposeResult
@@ -17,7 +18,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.timer import Timer
-from textual.widgets import Footer
+from textual.widgets import DataTable, Footer
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ecd_tui.domain.attachments import AttachmentError
@@ -32,6 +33,7 @@ from ecd_tui.screens.confirm import ConfirmScreen
 from ecd_tui.screens.delivery_events import DispatcherChecked, FileChecked, MessageReleased, QuietHoursChecked, SendRequest
 from ecd_tui.screens.quiet_hours import ANYWAY, LATER, QuietHoursScreen
 from ecd_tui.screens.events import MessageCancelled, MessagesLoaded, MessagesQueued, MessageStatusChanged, RecipientParsed
+from ecd_tui.screens.message_detail import MessageDetailScreen
 from ecd_tui.services import Services
 from ecd_tui.widgets.app_header import AppHeader
 from ecd_tui.widgets.labelled import Section
@@ -77,6 +79,7 @@ class Dashboard(Screen):
         self._reload_timer: Timer | None = None
         self._last_reload_error: str | None = None
         self._dispatcher_status: DispatcherStatus | None = None
+        self._zone = ZoneInfo("UTC")  # the agency's, once the first load has read it
 
     def compose(self) -> ComposeResult:
         yield AppHeader(self.mode, self.services.actor, id="header")
@@ -171,12 +174,18 @@ class Dashboard(Screen):
 
         self.app.push_screen(ConfirmScreen(question, yes_label="Yes, cancel it (y)", no_label="No, keep it (n)"), cancel_if_confirmed)
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        record = getattr(event.data_table, "records", {}).get(event.row_key.value)
+        if record is not None:
+            self.app.push_screen(MessageDetailScreen(record, self._zone))
+
     def on_message_cancelled(self, event: MessageCancelled) -> None:
         self.notify(f"Message {event.record.id} to {visible_controls(event.record.recipient)} is cancelled.", markup=False)
         self.load_lists()
 
     def on_messages_loaded(self, event: MessagesLoaded) -> None:
         self._last_reload_error = None
+        self._zone = event.zone
         self.query_one(ScheduledTable).show(event.pending, event.zone)
         self.query_one(FeedTable).show(event.feed, event.zone)
         self.query_one("#scheduled-section", Section).set_detail(_scheduled_detail(len(event.pending), self._dispatcher_status))

@@ -75,11 +75,13 @@ class _MessageTable(DataTable):
     def show(self, records: list[MessageRecord], zone: ZoneInfo) -> None:
         """Replace the rows with ``records``, keeping the cursor on the same message."""
         selected = self.selected_record()
+        at_top = self.cursor_row <= 0
         self.clear()
         self.records = {str(record.id): record for record in records}
         for record in records:
             self.add_row(*self.cells(record, zone), key=str(record.id))
-        if selected is not None and str(selected.id) in self.records:
+        # A cursor on the first row stays there, so new rows arriving on top are seen.
+        if selected is not None and str(selected.id) in self.records and not at_top:
             self.move_cursor(row=self.get_row_index(str(selected.id)))
 
     def cells(self, record: MessageRecord, zone: ZoneInfo) -> list[Text]:
@@ -177,7 +179,7 @@ class FeedTable(_MessageTable):
         self.add_column("Message", key="message")
 
     def cells(self, record: MessageRecord, zone: ZoneInfo) -> list[Text]:
-        moment = record.sent_at or record.created_at
+        moment = record.updated_at or record.sent_at or record.created_at
         return [
             status_label(record.status),
             safe_text(record.recipient),
