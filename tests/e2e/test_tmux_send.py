@@ -104,9 +104,13 @@ def test_demo_sends_typed_phone_with_keys(isolated_dirs: Path, tmux: Tmux):
     for _ in range(2):  # the Add button, then Subject
         tmux.keys("Tab")
         time.sleep(FOCUS_PAUSE_SECONDS)
+    # On a busy machine the app may take longer than the pause to move focus, so wait for
+    # the field's focus marker before typing into it.
+    wait_for_screen(tmux, lambda screen: "\u25b6 Subject" in screen, timeout=5, waiting_for="Subject has focus")
     tmux.keys(SUBJECT, literal=True)
     tmux.keys("Tab")
     time.sleep(FOCUS_PAUSE_SECONDS)
+    wait_for_screen(tmux, lambda screen: "\u25b6 Message" in screen, timeout=5, waiting_for="Message has focus")
     tmux.keys(BODY, literal=True)
     tmux.keys("C-s")
 

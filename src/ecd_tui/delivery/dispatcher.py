@@ -117,6 +117,8 @@ class Dispatcher:
         self._in_flight: set[int] = set()
         self._tasks: set[asyncio.Task] = set()
         self._sweep_task: asyncio.Task | None = None
+        self._status_task: asyncio.Task | None = None
+        self._reply_task: asyncio.Task | None = None
         self._send_slots = asyncio.Semaphore(MAX_CONCURRENT_SENDS)
         self.status_seconds = status_seconds
         self.reply_seconds = reply_seconds
@@ -138,12 +140,12 @@ class Dispatcher:
         )
         if hasattr(self.text_transport, "fetch_message"):
             self._scheduler.add_job(
-                self.sync_statuses, "interval", seconds=self.status_seconds, id="status-sync",
+                self._status_sync_from_job, "interval", seconds=self.status_seconds, id="status-sync",
                 max_instances=1, coalesce=True,
             )
         if hasattr(self.text_transport, "list_inbound"):
             self._scheduler.add_job(
-                self.poll_replies, "interval", seconds=self.reply_seconds, id="reply-poll",
+                self._reply_poll_from_job, "interval", seconds=self.reply_seconds, id="reply-poll",
                 max_instances=1, coalesce=True, next_run_time=utcnow(),
             )
         self._scheduler.start()
@@ -269,6 +271,15 @@ class Dispatcher:
             self._report(MessageChange(reply.message_id, "received", reply.action))
 
     # Sending
+
+    async def _status_sync_from_job(self) -> None:
+        # Like the sweep, a task of ours, so stopping the scheduler never cancels it midway.
+        if not self._stopping and (self._status_task is None or self._status_task.done()):
+            self._status_task = self._track(self.sync_statuses(), name="status-sync")
+
+    async def _reply_poll_from_job(self) -> None:
+        if not self._stopping and (self._reply_task is None or self._reply_task.done()):
+            self._reply_task = self._track(self.poll_replies(), name="reply-poll")
 
     async def _sweep_from_job(self) -> None:
         # A coroutine that returns at once: the sweep runs as a task of ours, so stopping
