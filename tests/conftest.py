@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from ecd_tui.domain.agency import load_settings_row
+from ecd_tui.domain.sending_numbers import SANDBOX_NUMBER
 from ecd_tui.domain.store import Store, open_store
 from ecd_tui.services import Services
 
@@ -33,8 +34,11 @@ def store(tmp_path: Path) -> Store:
 
 @pytest.fixture
 def services(store: Store) -> Services:
-    """Services acting as the first user of the database, hence an administrator."""
-    return Services.open(store, "admin1")
+    """Services acting as the first user of the database, hence an administrator.
+
+    Delivery is the sandbox's, so its test number sends texts and calls.
+    """
+    return Services.open(store, "admin1", fallback_number=SANDBOX_NUMBER)
 
 
 def set_review_delay(store: Store, seconds: int) -> None:

@@ -16,12 +16,18 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.text import Text
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 
 from ecd_tui.config import Config
+from ecd_tui.domain.heartbeat import DispatcherStatus
+from ecd_tui.screens.confirm import ConfirmScreen
+from ecd_tui.screens.delivery_events import MessageReleased
+from ecd_tui.domain.sending_numbers import SANDBOX_NUMBER
 from ecd_tui.screens.dashboard import Dashboard
 from ecd_tui.screens.admin_events import DeliveryModeChanged
 from ecd_tui.screens.events import MessagesQueued, MessageStatusChanged
@@ -69,6 +75,9 @@ class EcdApp(App[None]):
         # read becomes "unavailable" once delivery starts (see delivery.plan).
         self.mode = "sandbox" if force_sandbox else services.delivery_mode().mode
         self.credentials_passphrase: str | None = None
+        if self.mode == "sandbox" and services.fallback_number is None:
+            # In training the sandbox's test number sends texts and calls when the agency has none.
+            services.fallback_number = SANDBOX_NUMBER
         self.delivery: Delivery | None = None
         self.dispatcher: Dispatcher | None = None
         self.message_changes: Signal[MessageStatusChanged] = Signal(self, "message-changes")
@@ -122,6 +131,11 @@ class EcdApp(App[None]):
         for record in event.result.messages:
             self.dispatcher.arm(record.id, record.send_at)
 
+    def on_message_released(self, event: MessageReleased) -> None:
+        """Arm the dispatcher for a held or unknown message a clerk sent now."""
+        if self.dispatcher is not None and self.dispatcher.running:
+            self.dispatcher.arm(event.record.id, event.record.send_at)
+
     def report_message_change(self, change: MessageChange) -> None:
         """Forward a dispatcher status change to the screens. Any thread may call it.
 
@@ -155,6 +169,38 @@ class EcdApp(App[None]):
         screens = {"settings": SettingsScreen, "phones": PhonesScreen, "users": UsersScreen, "audit": AuditLogScreen, "carriers": CarriersScreen}
         if name in screens:
             self.push_screen(screens[name](self.services))
+
+    async def action_quit(self) -> None:
+        """Quit, but first ask when messages wait and no other dispatcher would send them."""
+        self.check_before_quit()
+
+    @work(thread=True, exclusive=True, group="quit", name="check the dispatchers before quitting", exit_on_error=False)
+    def check_before_quit(self) -> None:
+        own = self.dispatcher.id if self.dispatcher is not None else None
+        try:
+            status = self.services.dispatcher_status(excluding=own)
+        except Exception:
+            log.exception("Could not check the dispatchers before quitting; quitting anyway")
+            status = None
+        self.call_from_thread(self._quit_or_ask, status)
+
+    def _quit_or_ask(self, status: DispatcherStatus | None) -> None:
+        if status is None or not status.waiting or status.running:
+            self.exit()
+            return
+        count = "1 message is" if status.waiting == 1 else f"{status.waiting} messages are"
+        question = Text(
+            f"{count} still waiting to be sent, and no other ecd-tui or dispatcher is running.\n\n"
+            "If you quit now, they wait until ecd-tui or 'ecd-tui dispatch' runs again. Any that are"
+            " then later than the agency's late limit are held for a clerk.\n\nQuit anyway?"
+        )
+
+        def quit_if_confirmed(confirmed: bool | None) -> None:
+            if confirmed:
+                self.exit()
+
+        if not isinstance(self.screen, ConfirmScreen):
+            self.push_screen(ConfirmScreen(question, yes_label="Yes, quit (y)", no_label="No, stay (n)"), quit_if_confirmed)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     when = send.add_mutually_exclusive_group()
     when.add_argument("--now", action="store_true", help="send at once, skipping the review delay (needs Send Without Delay)")
     when.add_argument("--at", metavar="TIME", help="send at this time in the agency's time zone, e.g. '2026-12-07 09:30'")
+    send.add_argument("--attach", action="append", default=[], metavar="FILE", help="attach a file (up to 5; repeat for several)")
+    send.add_argument("--in-quiet-hours", action="store_true", help="send even when the send time falls in the agency's quiet hours")
 
     import_command = commands.add_parser("import", help="add clients with their contacts and events from a CSV file")
     import_command.add_argument("file", type=Path, metavar="FILE.csv", help="UTF-8 CSV with a header row; see the README for the columns")
@@ -85,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_log = sandbox_commands.add_parser("log", help="what the sandbox received")
     sandbox_log.add_argument("--json", action="store_true", help="print JSON instead of a table")
     add_admin_commands(commands)
+    sandbox_reply = sandbox_commands.add_parser("reply", help="inject a text from a client, as if they replied to the agency")
+    sandbox_reply.add_argument("--from", dest="from_", required=True, metavar="NUMBER", help="the client's phone number")
+    sandbox_reply.add_argument("--body", required=True, metavar="TEXT", help="what the client texts, such as STOP")
+    sandbox_reply.add_argument("--to", metavar="NUMBER", help="the agency number it goes to (default: the first active agency number)")
     return parser
 
 
@@ -150,6 +156,11 @@ def _open_services(config: Config, demo: bool, *, must_exist: bool = False):
         seed_demo(store, login)
     services = Services.open(store, login)
     _check_access(services)
+    if demo or services.delivery_mode().mode != "live":
+        from ecd_tui.domain.sending_numbers import SANDBOX_NUMBER
+
+        # In training the sandbox's test number sends texts and calls when the agency has none.
+        services.fallback_number = SANDBOX_NUMBER
     return services
 
 
@@ -185,16 +196,20 @@ def send(args: argparse.Namespace, config: Config, demo: bool) -> int:
     from ecd_tui.domain.permissions import PermissionDenied
     from ecd_tui.domain.recipients import InvalidRecipient
 
+    from ecd_tui.domain.attachments import AttachmentError
+
     if not args.to and not args.client:
         raise CommandError("Name a recipient: --to with a phone number or email address, or --client with a client id.")
     services = _open_services(config, demo)
     try:
         targets = _send_targets(args, services)
+        files = [services.check_attachment(path) for path in args.attach]
         timing = _timing(args, services)
         if args.preview:
-            return _print_preview(services.preview(targets, args.subject, args.message, timing, voice=args.voice), services)
-        result = services.send(targets, args.subject, args.message, timing, voice=args.voice)
-    except (InvalidRecipient, MessageError, PermissionDenied) as error:
+            return _print_preview(services.preview(targets, args.subject, args.message, timing, voice=args.voice, files=files), services)
+        _check_quiet_hours(args, services, timing)
+        result = services.send(targets, args.subject, args.message, timing, voice=args.voice, files=files)
+    except (InvalidRecipient, MessageError, PermissionDenied, AttachmentError) as error:
         log.info("ecd-tui send rejected: %s", error)
         raise CommandError(str(error)) from None
 
@@ -205,6 +220,28 @@ def send(args: argparse.Namespace, config: Config, demo: bool) -> int:
     for skipped in result.skipped:
         print(f"skipped {_printable(skipped.name or skipped.address)}: {skipped.reason}", file=sys.stderr)
     return EXIT_OK
+
+
+def _check_quiet_hours(args: argparse.Namespace, services, timing) -> None:
+    """Refuse a send into quiet hours unless the clerk chose the time or said to send anyway.
+
+    A time given with --at was chosen on purpose, so it only warns. Otherwise the command
+    stops with the next allowed time, since a script run late at night should not wake
+    clients by default.
+    """
+    warning = services.quiet_hours_warning(timing)
+    if warning is None:
+        return
+    if args.at or args.in_quiet_hours:
+        print(f"warning: {warning.text}", file=sys.stderr)
+        return
+    from ecd_tui.domain.clock import to_local
+
+    next_allowed = to_local(warning.next_allowed, services.zone()).strftime("%Y-%m-%d %H:%M")
+    raise CommandError(
+        f"{warning.text} Nothing was queued: add --at '{next_allowed}' to send then,"
+        " or --in-quiet-hours to send anyway."
+    )
 
 
 def _timing(args: argparse.Namespace, services):
@@ -303,6 +340,7 @@ async def _dispatch(services, config: Config, demo: bool, *, until_idle: bool, t
     from ecd_tui.delivery.plan import plan_delivery
     from ecd_tui.delivery.setup import DeliveryUnavailable, start_delivery
 
+    stop = _stop_on_signal()
     plan = await asyncio.to_thread(plan_delivery, config, services.delivery_mode().mode, force_sandbox=demo)
     try:
         delivery = await start_delivery(config, force_sandbox=demo, plan=plan)
@@ -313,21 +351,35 @@ async def _dispatch(services, config: Config, demo: bool, *, until_idle: bool, t
     try:
         await dispatcher.start()
         if until_idle:
-            return await dispatcher.run_until_idle(timeout)
-        await _wait_for_signal()
+            return await _until_idle_or_signal(dispatcher, timeout, stop)
+        await stop.wait()
+        log.info("Dispatcher received a stop signal")
         return True
     finally:
         await dispatcher.stop()
         await delivery.aclose()
 
 
-async def _wait_for_signal() -> None:
+def _stop_on_signal() -> asyncio.Event:
+    """Return an event that SIGTERM or SIGINT sets, so the dispatcher stops cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signal_number, stop.set)
-    await stop.wait()
-    log.info("Dispatcher received a stop signal")
+    return stop
+
+
+async def _until_idle_or_signal(dispatcher, timeout: float, stop: asyncio.Event) -> bool:
+    idle = asyncio.ensure_future(dispatcher.run_until_idle(timeout))
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({idle, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if idle.done():
+        stopped.cancel()
+        return idle.result()
+    log.info("Dispatcher received a stop signal before it was idle")
+    idle.cancel()
+    await asyncio.gather(idle, return_exceptions=True)
+    return False
 
 
 def sandbox(args: argparse.Namespace, config: Config, demo: bool) -> int:
@@ -336,6 +388,8 @@ def sandbox(args: argparse.Namespace, config: Config, demo: bool) -> int:
 
     if not config.database.exists() and not demo:
         raise CommandError(f"Database {config.database} does not exist: check --db.")
+    if args.sandbox_command == "reply":
+        return sandbox_reply(args, config, demo)
     entries = read_sandbox_log(sandbox_directory(config.database))
     if args.json:
         print(json.dumps(entries, indent=2, default=str))
@@ -344,6 +398,31 @@ def sandbox(args: argparse.Namespace, config: Config, demo: bool) -> int:
     for entry in entries:
         body = " ".join(str(entry.get("body", "")).split())
         print(f"{entry['received_at']:<27} {entry['kind']:<6} {_printable(entry['to']):<28} {entry['carrier_id']:<36} {_printable(body[:60])}")
+    return EXIT_OK
+
+
+def sandbox_reply(args: argparse.Namespace, config: Config, demo: bool) -> int:
+    from ecd_tui.delivery.sandbox.replies import inject_reply
+    from ecd_tui.delivery.setup import sandbox_directory
+    from ecd_tui.domain.messages import MessageError
+    from ecd_tui.domain.recipients import InvalidRecipient
+
+    if config.live and not demo:
+        raise CommandError("Delivery is live, so there is no sandbox to reply in: use --demo, or a database without live carriers.")
+    services = _open_services(config, demo)
+    try:
+        sender = services.parse_recipient(args.from_)
+        agency_number = services.parse_recipient(args.to).address if args.to else services.default_sending_number()
+    except (InvalidRecipient, MessageError) as error:
+        raise CommandError(str(error)) from None
+    if sender.kind != "phone":
+        raise CommandError(f"--from {args.from_!r} is an email address: a reply comes from a phone number.")
+    try:
+        reply = inject_reply(sandbox_directory(config.database), from_=sender.address, to=agency_number, body=args.body)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    print(reply.sid)
+    print(f"reply from {sender.address} to {agency_number} stored; a running dispatcher picks it up within 15 seconds", file=sys.stderr)
     return EXIT_OK
 
 

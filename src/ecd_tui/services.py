@@ -20,8 +20,12 @@ from ecd_tui.domain.delivery_mode import DeliveryMode
 from ecd_tui.domain.models import AuditEntry
 from ecd_tui.domain.permissions import Permission
 from ecd_tui.domain.phones import PhoneRecord
-from ecd_tui.domain.quiet_hours import quiet_hours_warning
 from ecd_tui.domain.user_admin import UserRecord
+from ecd_tui.domain import held
+from ecd_tui.domain.attachments import CheckedFile, check_file
+from ecd_tui.domain.heartbeat import DispatcherStatus, dispatcher_status
+from ecd_tui.domain.quiet_hours import QuietHoursWarning, load_quiet_hours, quiet_hours_warning
+from ecd_tui.domain.sending_numbers import sending_number
 from ecd_tui.domain.agency import agency_info
 from ecd_tui.domain.client_records import ClientDraft, ClientMatch, ClientRecord, ContactRecord, EventDraft, EventRecord, OptOutRecord
 from ecd_tui.domain.clock import agency_zone
@@ -39,10 +43,13 @@ from ecd_tui.domain.users import identify, require
 class Services:
     store: Store
     actor: Actor
+    # The sandbox's sending number in training mode; None when delivery is live, so texts
+    # and calls need an agency number.
+    fallback_number: str | None = None
 
     @classmethod
-    def open(cls, store: Store, login: str) -> Services:
-        return cls(store=store, actor=identify(store, login))
+    def open(cls, store: Store, login: str, *, fallback_number: str | None = None) -> Services:
+        return cls(store=store, actor=identify(store, login), fallback_number=fallback_number)
 
     def agency(self) -> AgencyInfo:
         return agency_info(self.store)
@@ -54,8 +61,20 @@ class Services:
         """Parse typed text in the agency's default phone region; raises InvalidRecipient."""
         return parse_recipient(text, self.agency().default_region)
 
-    def queue(self, recipients: Sequence[Recipient], subject: str, body: str, timing: SendTiming = SendTiming()) -> QueueResult:
-        return messages.queue_messages(self.store, self.actor, recipients, subject, body, timing)
+    def queue(
+        self,
+        recipients: Sequence[Recipient],
+        subject: str,
+        body: str,
+        timing: SendTiming = SendTiming(),
+        *,
+        voice: bool = False,
+        files: Sequence[CheckedFile] = (),
+    ) -> QueueResult:
+        return messages.queue_messages(
+            self.store, self.actor, recipients, subject, body, timing,
+            voice=voice, files=files, fallback_number=self.fallback_number,
+        )
 
     def cancel(self, message_id: int) -> MessageRecord:
         return messages.cancel_message(self.store, self.actor, message_id)
@@ -130,16 +149,22 @@ class Services:
         """Return unknown tags and over-long fields while the clerk types; needs no database."""
         return check_draft(subject, body)
 
-    def preview(self, targets: Sequence[SendTarget], subject: str, body: str, timing: SendTiming = SendTiming(), *, voice: bool = False) -> Preview:
-        return sending.preview_send(self.store, targets, subject, body, timing, voice=voice)
+    def preview(
+        self, targets: Sequence[SendTarget], subject: str, body: str, timing: SendTiming = SendTiming(),
+        *, voice: bool = False, files: Sequence[CheckedFile] = (),
+    ) -> Preview:
+        return sending.preview_send(
+            self.store, targets, subject, body, timing, voice=voice, files=files, fallback_number=self.fallback_number,
+        )
 
     def send(
         self, targets: Sequence[SendTarget], subject: str, body: str, timing: SendTiming = SendTiming(),
-        *, voice: bool = False, expected_fingerprint: str | None = None,
+        *, voice: bool = False, expected_fingerprint: str | None = None, files: Sequence[CheckedFile] = (),
     ) -> QueueResult:
         """Queue the messages of a preview; raises MessageError when it changed or is blocked."""
         return sending.queue_targets(
             self.store, self.actor, targets, subject, body, timing, voice=voice, expected_fingerprint=expected_fingerprint,
+            files=files, fallback_number=self.fallback_number,
         )
 
     def import_clients(self, path: Path) -> ImportReport:
@@ -170,8 +195,10 @@ class Services:
         """Save typed settings; raises PermissionDenied or SettingsInvalid (nothing saved)."""
         return settings.update_settings(self.store, self.actor, values)
 
-    def quiet_hours_warning(self, send_at: datetime) -> str | None:
-        return quiet_hours_warning(self.store, send_at)
+    def quiet_hours_note(self, send_at: datetime) -> str | None:
+        """Return the quiet-hours warning for a send time as a sentence, or None."""
+        warning = quiet_hours_warning(load_quiet_hours(self.store), send_at)
+        return warning.text if warning else None
 
     def phones(self) -> list[PhoneRecord]:
         self.require_access()
@@ -249,3 +276,33 @@ class Services:
         from ecd_tui.delivery.carrier_admin import check_number_in_account
 
         return check_number_in_account(config, self.delivery_mode().mode, e164, passphrase)
+    # Delivery: files, quiet hours, held messages and the dispatcher's heartbeat
+
+    def check_attachment(self, path: str) -> CheckedFile:
+        """Check a file the clerk adds; raises AttachmentError with the reason."""
+        return check_file(path)
+
+    def quiet_hours_warning(self, timing: SendTiming = SendTiming()) -> QuietHoursWarning | None:
+        """Return a warning when a message queued now with ``timing`` would go out in quiet hours."""
+        hours = load_quiet_hours(self.store)
+        return quiet_hours_warning(hours, messages.planned_send_at(self.store, timing))
+
+    def send_now(self, message_id: int) -> MessageRecord:
+        """Send a held or unknown message at once; raises ReleaseRefused or PermissionDenied."""
+        return held.send_now(self.store, self.actor, message_id)
+
+    def dispatcher_status(self, excluding: str | None = None) -> DispatcherStatus:
+        """Return how many dispatchers other than ``excluding`` are alive, and the waiting messages."""
+        return dispatcher_status(self.store, excluding=excluding)
+
+    def default_sending_number(self) -> str:
+        """Return the agency number texts go from, or the sandbox's in training mode.
+
+        Raises:
+            MessageError: no active agency number can send texts and there is no fallback.
+        """
+        with self.store.read() as session:
+            number = sending_number(session, "sms", self.fallback_number)
+        if number is None:
+            raise messages.MessageError("No active agency phone number can send texts: add one under Admin, Agency Phones.")
+        return number

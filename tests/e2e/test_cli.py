@@ -41,8 +41,9 @@ def test_send_dispatch_messages_sandbox_log(isolated_dirs):
     listed = run_cli("messages", "--json", home=home)
     assert listed.returncode == 0, listed.stderr
     messages = json.loads(listed.stdout)
+    # --until-idle waits for the text's final carrier status; email has none after "sent".
     assert [(m["id"], m["recipient"], m["channel"], m["status"]) for m in messages] == [
-        (ids[0], "+12025550142", "sms", "sent"),
+        (ids[0], "+12025550142", "sms", "delivered"),
         (ids[1], "client@example.org", "email", "sent"),
     ]
     assert all(m["carrier_id"] for m in messages)

@@ -115,6 +115,7 @@ def test_demo_sends_typed_phone_with_keys(isolated_dirs: Path, tmux: Tmux):
     tmux.keys("Tab")
     wait_for_screen(tmux, lambda screen: "\u25b6 Message" in screen, timeout=5, waiting_for="Message has focus")
     time.sleep(FOCUS_PAUSE_SECONDS)
+    wait_for_screen(tmux, lambda screen: "\u25b6 Message" in screen, timeout=5, waiting_for="Message has focus")
     tmux.keys(BODY, literal=True)
     wait_for_screen(tmux, lambda screen: BODY in screen, timeout=5, waiting_for="the message is typed")
     tmux.keys("C-s")

@@ -18,6 +18,7 @@ from ecd_tui.domain.messages import SendTiming
 from ecd_tui.domain.models import Message, OptOutEvent
 from ecd_tui.domain.recipients import parse_recipient
 from ecd_tui.domain.store import open_store
+from ecd_tui.domain.agency import load_settings_row
 from tests.conftest import set_review_delay
 
 PHONE = parse_recipient("(202) 555-0142", "US")
@@ -54,7 +55,7 @@ async def test_text_and_email_arrive_once_with_right_body(services, store, deliv
     changes: list[MessageChange] = []
     dispatcher = make_dispatcher(store, delivery, changes)
     await dispatcher.start()
-    assert await dispatcher.run_until_idle(timeout=20)
+    assert await dispatcher.run_until_idle(timeout=20, wait_for_status=False)
     await dispatcher.stop()
 
     entries = sandbox_entries(delivery)
@@ -84,7 +85,7 @@ async def test_cancelled_message_never_arrives(services, store, delivery):
     services.cancel(drop.id)
     dispatcher = make_dispatcher(store, delivery)
     await dispatcher.start()
-    assert await dispatcher.run_until_idle(timeout=20)
+    assert await dispatcher.run_until_idle(timeout=20, wait_for_status=False)
     await dispatcher.stop()
     assert [entry["to"] for entry in sandbox_entries(delivery)] == ["+12025550142"]
     assert statuses(store) == {keep.id: "sent", drop.id: "cancelled"}
@@ -141,6 +142,8 @@ async def test_date_job_sends_at_send_at_without_sweep(services, store, delivery
 
 async def test_two_dispatchers_one_database_send_each_once(services, store, delivery):
     set_review_delay(store, 0)
+    with store.write() as session:
+        load_settings_row(session).sms_per_second = 1000.0  # the default 1 per number would take 40 s
     recipients = [parse_recipient(f"+1202555{n:04d}", "US") for n in range(100, 140)]
     recipients += [parse_recipient(f"client{n}@example.org", "US") for n in range(20)]
     queued = services.queue(recipients, "s", "b").messages
@@ -149,7 +152,7 @@ async def test_two_dispatchers_one_database_send_each_once(services, store, deli
     second = make_dispatcher(other_store, delivery)
     await first.start()
     await second.start()
-    results = await asyncio.gather(first.run_until_idle(timeout=60), second.run_until_idle(timeout=60))
+    results = await asyncio.gather(first.run_until_idle(timeout=60, wait_for_status=False), second.run_until_idle(timeout=60, wait_for_status=False))
     await first.stop()
     await second.stop()
     other_store.dispose()
@@ -176,7 +179,7 @@ async def test_permanent_refusal_fails_with_code_and_is_not_retried(services, st
     message = services.queue([parse_recipient("+15005550001", "US")], "s", "b").messages[0]
     dispatcher = make_dispatcher(store, delivery)
     await dispatcher.start()
-    assert await dispatcher.run_until_idle(timeout=20)
+    assert await dispatcher.run_until_idle(timeout=20, wait_for_status=False)
     await dispatcher.stop()
     with store.read() as session:
         row = session.get(Message, message.id)
@@ -191,7 +194,7 @@ async def test_transient_refusal_is_rescheduled_with_backoff(services, store, de
     delivery.sandbox.twilio_faults.append("http:500")
     dispatcher = make_dispatcher(store, delivery, sweep_seconds=60)
     await dispatcher.start()
-    assert await dispatcher.run_until_idle(timeout=20)
+    assert await dispatcher.run_until_idle(timeout=20, wait_for_status=False)
     await dispatcher.stop()
     with store.read() as session:
         row = session.get(Message, message.id)
@@ -202,7 +205,8 @@ async def test_transient_refusal_is_rescheduled_with_backoff(services, store, de
     assert sandbox_entries(delivery) == []
 
 
-async def test_timeout_after_acceptance_becomes_unknown_and_is_not_resent(services, store, tmp_path):
+async def test_timeout_after_acceptance_is_found_not_resent(services, store, tmp_path):
+    """The send times out after the sandbox stored the text: unknown, then found by lookup."""
     from ecd_tui.delivery.sandbox import Sandbox
     from ecd_tui.delivery.transports.smtp import SmtpTransport
     from ecd_tui.delivery.transports.twilio import TwilioTransport
@@ -216,10 +220,11 @@ async def test_timeout_after_acceptance_becomes_unknown_and_is_not_resent(servic
     try:
         message = services.queue([PHONE], "s", "b").messages[0]
         sandbox.twilio_faults.append("accept-then-slow")
-        dispatcher = Dispatcher(store, text_transport, email_transport, fallback_senders=Senders(sms_from="+15005550006"))
+        changes: list[MessageChange] = []
+        dispatcher = Dispatcher(store, text_transport, email_transport, fallback_senders=Senders(sms_from="+15005550006"), on_change=changes.append)
         await dispatcher.start()
-        assert await dispatcher.run_until_idle(timeout=20)
-        assert await dispatcher.run_until_idle(timeout=5)
+        assert await dispatcher.run_until_idle(timeout=20, wait_for_status=False)
+        assert await dispatcher.run_until_idle(timeout=5, wait_for_status=False)
         await dispatcher.stop()
     finally:
         await text_transport.aclose()
@@ -227,7 +232,9 @@ async def test_timeout_after_acceptance_becomes_unknown_and_is_not_resent(servic
         await sandbox.stop()
     with store.read() as session:
         row = session.get(Message, message.id)
-    assert row.status == "unknown"
+    assert [change.status for change in changes][:2] == ["unknown", "sent"]
+    assert row.status == "sent"
+    assert row.error_reason == "found at the carrier after the send's outcome was unknown"
     assert row.attempts == 1
     assert len([entry for entry in read_sandbox_log(tmp_path / "sandbox") if entry["kind"] == "sms"]) == 1
 
@@ -240,7 +247,7 @@ async def test_transient_error_past_expiry_fails(services, store, delivery):
     delivery.sandbox.twilio_faults.append("http:429")
     dispatcher = make_dispatcher(store, delivery, sweep_seconds=60)
     await dispatcher.start()
-    assert await dispatcher.run_until_idle(timeout=20)
+    assert await dispatcher.run_until_idle(timeout=20, wait_for_status=False)
     await dispatcher.stop()
     with store.read() as session:
         row = session.get(Message, message.id)

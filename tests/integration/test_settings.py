@@ -107,8 +107,8 @@ def test_quiet_hours_warn_on_next_message(services):
     zone = ZoneInfo("America/Chicago")
     night = datetime(2026, 12, 8, 23, 15, tzinfo=zone)  # a Tuesday
     morning = datetime(2026, 12, 8, 10, 0, tzinfo=zone)
-    assert "quiet hours (21:00 to 08:00)" in services.quiet_hours_warning(night)
-    assert services.quiet_hours_warning(morning) is None
+    assert "quiet hours (21:00 to 08:00)" in services.quiet_hours_note(night)
+    assert services.quiet_hours_note(morning) is None
 
 
 @pytest.mark.parametrize(("hour", "quiet"), [(20, False), (21, True), (23, True), (7, True), (8, False), (12, False)])

@@ -10,6 +10,7 @@ import pytest
 from ecd_tui.config import load_config
 from ecd_tui.domain.agency import load_settings_row
 from ecd_tui.domain.client_records import ClientDraft, EventDraft
+from ecd_tui.domain.sending_numbers import SANDBOX_NUMBER
 from ecd_tui.domain.store import open_store
 from ecd_tui.services import Services
 
@@ -21,7 +22,8 @@ def agency(tmp_path: Path) -> Iterator[Agency]:
     """clerk1 is the first user, hence an administrator. The review delay is 2 s."""
     config = load_config(database=tmp_path / "t.sqlite3")
     store = open_store(config.database)
-    services = Services.open(store, "clerk1")
+    # Delivery is the sandbox, so its test number sends texts, as the command line sets up.
+    services = Services.open(store, "clerk1", fallback_number=SANDBOX_NUMBER)
     agency = Agency(config, store, services, tmp_path / "ecd-tui.log")
     agency.set_review_delay(TEST_REVIEW_DELAY_SECONDS)
     yield agency

@@ -1,7 +1,8 @@
 """The Dashboard's picture at 80x24: the form filled in, both lists loaded and empty.
 
 Nothing in view changes with time: the login and agency are fixed, no message is
-scheduled (so no countdown ticks) and the feed is empty (so no timestamps show). Focus
+scheduled (so no countdown ticks), the feed is empty (so no timestamps show) and the
+app's own dispatcher has beaten (so the list title shows it running). Focus
 ends on the Scheduled Messages table, which has no blinking text cursor.
 Regenerate after an intended change with ``pytest tests/ui --snapshot-update``.
 """
@@ -20,8 +21,13 @@ def test_dashboard_snapshot_80x24(agency: Agency, snap_compare):
 
     async def fill_form(pilot: Pilot) -> None:
         app = pilot.app
+        for _ in range(100):
+            if app.dispatcher is not None and app.dispatcher.running:
+                break
+            await pilot.pause(0.1)
+        await pilot.press("f5")  # reload, so the dispatcher's heartbeat shows
         for _ in range(50):
-            if "Scheduled Messages: 0" in screen_text(app):
+            if "dispatcher running" in screen_text(app):
                 break
             await pilot.pause(0.1)
         await pilot.press(*"(202) 555-0142", "enter")

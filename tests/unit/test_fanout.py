@@ -189,11 +189,12 @@ def test_quiet_hours_warned(services, dana, store):
 def test_viewer_cannot_send_to_client(services, dana, store):
     from ecd_tui.domain.models import User
     from ecd_tui.domain.permissions import PermissionDenied
+    from ecd_tui.domain.sending_numbers import SANDBOX_NUMBER
     from ecd_tui.services import Services
 
     with store.write() as session:
         session.add(User(login="viewer1", role="viewer", created_at=utcnow()))
-    viewer = Services.open(store, "viewer1")
+    viewer = Services.open(store, "viewer1", fallback_number=SANDBOX_NUMBER)
     assert viewer.preview([SendTarget.for_client(dana.id)], "", "Hi").can_send
     with pytest.raises(PermissionDenied, match='"Create Messages"'):
         viewer.send([SendTarget.for_client(dana.id)], "", "Hi")

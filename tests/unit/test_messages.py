@@ -151,7 +151,7 @@ def test_first_login_is_administrator_and_unknown_login_cannot_send(store):
 def test_clerk_needs_permission_to_skip_delay_and_cancel_others(store):
     from ecd_tui.domain.models import User
 
-    admin = Services.open(store, "admin1")
+    admin = Services.open(store, "admin1", fallback_number="+15005550006")
     with store.write() as session:
         session.add(User(login="clerk1", role="clerk", created_at=utcnow()))
     clerk = Services.open(store, "clerk1")

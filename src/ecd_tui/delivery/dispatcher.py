@@ -25,9 +25,11 @@ from functools import partial
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from ecd_tui.delivery import outbox
+from ecd_tui.delivery import outbox, reply_poll, status_sync
 from ecd_tui.delivery.outbox import ClaimedMessage
+from ecd_tui.delivery.throttle import SendThrottle
 from ecd_tui.delivery.transports.base import (
+    OutgoingCall,
     OutgoingEmail,
     OutgoingText,
     PermanentError,
@@ -36,6 +38,7 @@ from ecd_tui.delivery.transports.base import (
     TransportError,
     UnknownOutcomeError,
 )
+from ecd_tui.delivery.voice import build_twiml, voice_for
 from ecd_tui.domain.clock import utcnow
 from ecd_tui.domain.store import Store
 
@@ -46,8 +49,17 @@ ARM_WINDOW = timedelta(minutes=15)
 HEARTBEAT_STALE = timedelta(seconds=60)
 MAX_CONCURRENT_SENDS = 8
 SWEEP_BATCH = 500
+UNSUBSCRIBED_CODE = "21610"  # Twilio: the recipient replied STOP
 FIRST_RETRY_SECONDS = 30
 MAX_RETRY_SECONDS = 15 * 60
+STATUS_SYNC_SECONDS = 10.0
+REPLY_POLL_SECONDS = 15.0
+# Sent texts and calls older than this are no longer asked about.
+STATUS_SYNC_WINDOW = timedelta(hours=72)
+# ``run_until_idle`` waits for the final carrier status of messages sent this recently.
+IDLE_STATUS_WAIT = timedelta(minutes=15)
+# How often ``run_until_idle`` fetches statuses and replies.
+IDLE_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,8 @@ class Dispatcher:
         email_transport: has ``async send_email(OutgoingEmail) -> SendResult``.
         fallback_senders: sender addresses for when the agency has set none.
         on_change: called on the loop thread after each status change; must not block.
+        status_seconds: how often the carrier status of sent texts and calls is fetched.
+        reply_seconds: how often replies to the agency's numbers are fetched.
     """
 
     def __init__(
@@ -87,6 +101,8 @@ class Dispatcher:
         fallback_senders: Senders | None = None,
         on_change: Callable[[MessageChange], None] | None = None,
         sweep_seconds: float = SWEEP_SECONDS,
+        status_seconds: float = STATUS_SYNC_SECONDS,
+        reply_seconds: float = REPLY_POLL_SECONDS,
     ) -> None:
         self.store = store
         self.text_transport = text_transport
@@ -101,7 +117,13 @@ class Dispatcher:
         self._in_flight: set[int] = set()
         self._tasks: set[asyncio.Task] = set()
         self._sweep_task: asyncio.Task | None = None
+        self._status_task: asyncio.Task | None = None
+        self._reply_task: asyncio.Task | None = None
         self._send_slots = asyncio.Semaphore(MAX_CONCURRENT_SENDS)
+        self.status_seconds = status_seconds
+        self.reply_seconds = reply_seconds
+        self._throttle = SendThrottle()
+        self._stopping = False
 
     # Life cycle
 
@@ -116,11 +138,26 @@ class Dispatcher:
             self._sweep_from_job, "interval", seconds=self.sweep_seconds, id="sweep",
             max_instances=1, coalesce=True, next_run_time=utcnow(),
         )
+        if hasattr(self.text_transport, "fetch_message"):
+            self._scheduler.add_job(
+                self._status_sync_from_job, "interval", seconds=self.status_seconds, id="status-sync",
+                max_instances=1, coalesce=True,
+            )
+        if hasattr(self.text_transport, "list_inbound"):
+            self._scheduler.add_job(
+                self._reply_poll_from_job, "interval", seconds=self.reply_seconds, id="reply-poll",
+                max_instances=1, coalesce=True, next_run_time=utcnow(),
+            )
         self._scheduler.start()
         log.info("Dispatcher %s started", self.id)
 
     async def stop(self) -> None:
-        """Stop waking, wait for sends in flight to be recorded, drop the heartbeat."""
+        """Stop waking, wait for sends in flight to be recorded, drop the heartbeat.
+
+        Sends started but not yet claimed return at once and stay scheduled, so a stop
+        waits only for the claimed ones (at most MAX_CONCURRENT_SENDS).
+        """
+        self._stopping = True
         if self._scheduler is not None and self._scheduler.running:
             # Job coroutines only start tasks of ours and return. Pausing stops new wake-ups,
             # and two turns of the loop let jobs already submitted return, so shutting down
@@ -161,6 +198,8 @@ class Dispatcher:
         try:
             now = utcnow()
             await self._db(outbox.beat, self.store, self.id, socket.gethostname(), os.getpid(), self.started_at, now)
+            for message_id in await self._db(outbox.orphan_claims_to_unknown, self.store, now, HEARTBEAT_STALE):
+                self._report(MessageChange(message_id, "unknown", "the dispatcher stopped while sending"))
             due = await self._db(outbox.due_message_ids, self.store, now, SWEEP_BATCH)
             for message_id in due:
                 self._start_send(message_id)
@@ -170,22 +209,77 @@ class Dispatcher:
         except Exception:
             log.exception("Dispatcher sweep failed; the next sweep tries again")
 
-    async def run_until_idle(self, timeout: float) -> bool:
-        """Send what is due until nothing is due or in flight; return False on timeout."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while asyncio.get_running_loop().time() < deadline:
+    async def run_until_idle(self, timeout: float, *, wait_for_status: bool = True) -> bool:
+        """Send what is due, fetch statuses and replies, until nothing is left to wait for.
+
+        Nothing is left when no message is due or in flight and, with ``wait_for_status``,
+        no text or call sent in the last 15 minutes waits for its final carrier status.
+        Returns False when ``timeout`` seconds pass first.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        next_poll = loop.time()
+        while loop.time() < deadline:
             due = await self._db(outbox.due_message_ids, self.store, utcnow(), SWEEP_BATCH)
             for message_id in due:
                 self._start_send(message_id)
             if self._tasks:
-                await asyncio.wait(set(self._tasks), timeout=max(0.0, deadline - asyncio.get_running_loop().time()))
+                await asyncio.wait(set(self._tasks), timeout=max(0.0, deadline - loop.time()))
                 continue
-            if not due:
+            if due:
+                await asyncio.sleep(0.05)
+                continue
+
+            if loop.time() >= next_poll:
+                await self.sync_statuses()
+                await self.poll_replies()
+                next_poll = loop.time() + IDLE_POLL_SECONDS
+            awaiting = 0
+            if wait_for_status and hasattr(self.text_transport, "fetch_message"):
+                awaiting = await self._db(status_sync.count_awaiting_status, self.store, utcnow() - IDLE_STATUS_WAIT)
+            if not awaiting:
                 return True
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(min(IDLE_POLL_SECONDS, max(0.0, deadline - loop.time())))
         return False
 
+    # Carrier status and replies
+
+    async def sync_statuses(self) -> None:
+        """Fetch the carrier status of sent texts and calls, and report each change."""
+        try:
+            updates = await status_sync.sync_statuses(
+                self.text_transport, self.store, self._db, utcnow, utcnow() - STATUS_SYNC_WINDOW
+            )
+            if hasattr(self.text_transport, "find_texts"):
+                updates += await status_sync.settle_unknown_texts(self.text_transport, self.store, self._db, utcnow)
+        except Exception:
+            log.exception("Status sync failed; the next round tries again")
+            return
+        for update in updates:
+            self._report(MessageChange(update.message_id, update.status, update.reason))
+
+    async def poll_replies(self) -> None:
+        """Fetch replies to the agency's numbers, record them and report each one."""
+        try:
+            recorded = await reply_poll.poll_replies(
+                self.text_transport, self.store, self._db, utcnow(), self.fallback_senders.sms_from
+            )
+        except Exception:
+            log.exception("Reply poll failed; the next poll tries again")
+            return
+        for reply in recorded:
+            self._report(MessageChange(reply.message_id, "received", reply.action))
+
     # Sending
+
+    async def _status_sync_from_job(self) -> None:
+        # Like the sweep, a task of ours, so stopping the scheduler never cancels it midway.
+        if not self._stopping and (self._status_task is None or self._status_task.done()):
+            self._status_task = self._track(self.sync_statuses(), name="status-sync")
+
+    async def _reply_poll_from_job(self) -> None:
+        if not self._stopping and (self._reply_task is None or self._reply_task.done()):
+            self._reply_task = self._track(self.poll_replies(), name="reply-poll")
 
     async def _sweep_from_job(self) -> None:
         # A coroutine that returns at once: the sweep runs as a task of ours, so stopping
@@ -210,9 +304,24 @@ class Dispatcher:
         return task
 
     async def send_message(self, message_id: int) -> MessageChange | None:
-        """Claim one message and send it; returns the change made, or None if not ours."""
+        """Claim one message and send it; returns the change made, or None if not ours.
+
+        The wait for the sending number's rate comes before the claim, so a message that
+        waits is still scheduled, and a crash while it waits leaves nothing unknown.
+        """
         try:
+            if self._stopping:
+                return None
+            throttle = await self._db(outbox.throttle_for, self.store, message_id, utcnow(), self.fallback_senders.sms_from)
+            if throttle is not None and throttle.sender is not None:
+                await self._throttle.wait_for_number(throttle.sender, throttle.units, throttle.per_second)
             async with self._send_slots:
+                if self._stopping:
+                    log.debug("Message %s left scheduled: the dispatcher is stopping", message_id)
+                    return None
+                if throttle is not None and throttle.channel == "email":
+                    async with self._throttle.smtp_slots(throttle.smtp_concurrency):
+                        return await self._claim_and_send(message_id)
                 return await self._claim_and_send(message_id)
         except Exception:
             log.exception("Message %s: unexpected error in the dispatcher", message_id)
@@ -254,18 +363,41 @@ class Dispatcher:
             sender = message.email_from or self.fallback_senders.email_from
             if not sender:
                 raise PermanentError("No email sender address is set: set one in the agency settings.")
-            email = OutgoingEmail(message.id, message.recipient, sender, message.subject, message.body)
+            email = OutgoingEmail(message.id, message.recipient, sender, message.subject, message.body, attachments=message.attachments)
             return await self.email_transport.send_email(email), sender
 
         sender = message.sms_from or self.fallback_senders.sms_from
         if not sender:
-            raise PermanentError("No active agency phone number can send texts: add one under Agency Phones.")
-        text = OutgoingText(message.id, message.recipient, sender, message.text_body)
+            what = {"voice": "voice calls", "mms": "picture messages"}.get(message.channel, "texts")
+            raise PermanentError(f"No active agency phone number can send {what}: an administrator must add one under Admin, Agency Phones.")
+        if message.channel == "voice":
+            return await self._call(message, sender), sender
+        if message.channel == "mms" and not message.media_urls:
+            raise PermanentError(
+                "The files cannot go by text because no media URL base is set: an administrator sets one under"
+                " Admin, Settings; then send the message again."
+            )
+        text = OutgoingText(message.id, message.recipient, sender, message.text_body, media_urls=message.media_urls)
         return await self.text_transport.send_text(text), sender
+
+    async def _call(self, message: ClaimedMessage, sender: str) -> SendResult:
+        voice, speaks_language = voice_for(message.language)
+        if not speaks_language:
+            log.warning("Message %s: no Twilio voice for language %r; the call speaks %s", message.id, message.language, voice.language)
+        try:
+            twiml = build_twiml(message.subject, message.body, message.language)
+        except ValueError as error:
+            raise PermanentError(str(error)) from None
+        return await self.text_transport.send_call(OutgoingCall(message.id, message.recipient, sender, twiml))
 
     async def _record_failure(self, message: ClaimedMessage, error: TransportError) -> MessageChange:
         await self._db(outbox.mark_failed, self.store, message.id, utcnow(), code=error.code, reason=error.reason)
         log.error("Message %s failed (code %s): %s", message.id, error.code, error.reason)
+        if error.code == UNSUBSCRIBED_CODE:
+            await self._db(
+                outbox.opt_out_after_refusal, self.store, message.recipient, utcnow(),
+                code=error.code, reason="the carrier reports the recipient replied STOP (Twilio error 21610)",
+            )
         return self._report(MessageChange(message.id, "failed", error.reason))
 
     async def _retry_later(self, message: ClaimedMessage, error: TransientError) -> MessageChange:

@@ -9,15 +9,23 @@ them from a worker thread, never on the event loop.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from ecd_tui.domain.agency import active_sms_number, load_settings_row
+from ecd_tui.domain.segments import count_segments
+from ecd_tui.delivery.transports.base import AttachmentFile
+from ecd_tui.domain.agency import load_settings_row
+from ecd_tui.domain.attachments import attachments_directory, media_url
 from ecd_tui.domain.messages import compose_text_body, is_opted_out
-from ecd_tui.domain.models import DispatcherHeartbeat, Message
+from ecd_tui.domain.models import Attachment, Client, DispatcherHeartbeat, Message
+from ecd_tui.domain.opt_outs import record_opt_out
+from ecd_tui.domain.sending_numbers import PHONE_CHANNELS, sending_number
 from ecd_tui.domain.store import Store
 
 log = logging.getLogger(__name__)
@@ -35,8 +43,22 @@ class ClaimedMessage:
     text_body: str
     attempts: int
     expires_at: datetime | None
-    sms_from: str | None
+    sms_from: str | None  # the agency number that sends this text, picture message or call
     email_from: str | None
+    language: str | None = None  # the client's preferred language, for a call's voice
+    attachments: tuple[AttachmentFile, ...] = ()
+    media_urls: tuple[str, ...] = ()  # where the carrier fetches a picture message's files
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """What the rate limits need to know about a due message before it is claimed."""
+
+    channel: str
+    sender: str | None  # the agency number a phone message will go from
+    units: int  # segments of a text, 1 for a picture message or a call
+    per_second: float  # the agency's sending rate per number, in segments per second
+    smtp_concurrency: int
 
 
 @dataclass(frozen=True)
@@ -101,6 +123,7 @@ def claim(store: Store, message_id: int, now: datetime, claimer: str) -> ClaimOu
             _finish(message, "cancelled", now, reason=reason)
             return ClaimOutcome(claimed=None, status="cancelled", reason=reason)
 
+        attachments = _attachments(session, message.id)
         claimed = ClaimedMessage(
             id=message.id,
             channel=message.channel,
@@ -110,10 +133,60 @@ def claim(store: Store, message_id: int, now: datetime, claimer: str) -> ClaimOu
             text_body=compose_text_body(message.subject, message.body),
             attempts=message.attempts,
             expires_at=message.expires_at,
-            sms_from=active_sms_number(session),
+            sms_from=sending_number(session, message.channel) if message.channel in PHONE_CHANNELS else None,
             email_from=settings.email_sender,
+            language=_preferred_language(session, message.client_pk),
+            attachments=attachments,
+            media_urls=_media_urls(store, settings.media_url_base, attachments) if message.channel == "mms" else (),
         )
         return ClaimOutcome(claimed=claimed, status="sending")
+
+
+def throttle_for(store: Store, message_id: int, now: datetime, fallback_number: str | None) -> Throttle | None:
+    """Return what the rate limits need for a due scheduled message, or None when it is not."""
+    with store.read() as session:
+        message = session.get(Message, message_id)
+        if message is None or message.status != "scheduled" or message.send_at > now:
+            return None
+        settings = load_settings_row(session)
+        sender = None
+        units = 1
+        if message.channel in PHONE_CHANNELS:
+            sender = sending_number(session, message.channel, fallback_number)
+        if message.channel == "sms":
+            units = count_segments(compose_text_body(message.subject, message.body))
+        return Throttle(
+            channel=message.channel,
+            sender=sender,
+            units=units,
+            per_second=settings.sms_per_second,
+            smtp_concurrency=settings.smtp_concurrency,
+        )
+
+
+def opt_out_after_refusal(store: Store, address: str, now: datetime, *, code: str, reason: str) -> None:
+    """Opt an address out because the carrier refused it as unsubscribed (Twilio 21610)."""
+    with store.write() as session:
+        record_opt_out(session, address, at=now, by=f"carrier:{code}", reason=reason)
+
+
+def _attachments(session, message_id: int) -> tuple[AttachmentFile, ...]:
+    rows = session.exec(select(Attachment).where(Attachment.message_id == message_id).order_by(col(Attachment.id))).all()
+    return tuple(AttachmentFile(path=row.path, filename=row.filename, content_type=row.content_type) for row in rows)
+
+
+def _preferred_language(session, client_pk: int | None) -> str | None:
+    if client_pk is None:
+        return None
+    client = session.get(Client, client_pk)
+    return client.preferred_language if client is not None else None
+
+
+def _media_urls(store: Store, base: str | None, attachments: tuple[AttachmentFile, ...]) -> tuple[str, ...]:
+    if not base:
+        return ()
+    directory = attachments_directory(store.path)
+    return tuple(media_url(base, Path(item.path), directory) for item in attachments)
 
 
 def mark_sent(store: Store, message_id: int, now: datetime, *, carrier_id: str, carrier_status: str, sender: str) -> bool:
@@ -173,8 +246,11 @@ def orphan_claims_to_unknown(store: Store, now: datetime, stale_after: timedelta
     """
     reason = "unknown: the dispatcher stopped while sending; verify with the carrier before resending"
     with store.write() as session:
-        alive = set(session.exec(select(DispatcherHeartbeat.id).where(col(DispatcherHeartbeat.seen_at) >= now - stale_after)))
         stuck = session.exec(select(Message).where(Message.status == "sending")).all()
+        if not stuck:
+            return []
+        beats = session.exec(select(DispatcherHeartbeat).where(col(DispatcherHeartbeat.seen_at) >= now - stale_after)).all()
+        alive = {beat.id for beat in beats if _process_may_live(beat.host, beat.pid)}
         orphaned = [message for message in stuck if message.claimed_by not in alive]
         for message in orphaned:
             _finish(message, "unknown", now, reason=reason)
@@ -185,6 +261,23 @@ def orphan_claims_to_unknown(store: Store, now: datetime, stale_after: timedelta
     for message_id in ids:
         log.warning("Message %s marked unknown: its dispatcher stopped while sending", message_id)
     return ids
+
+
+def _process_may_live(host: str, pid: int) -> bool:
+    """Return False only for a dispatcher on this host whose process is gone.
+
+    A dispatcher on another host counts as alive while its heartbeat is fresh. A reused
+    pid makes a dead dispatcher look alive until its heartbeat goes stale.
+    """
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # a process of another user has that pid
+    return True
 
 
 def count_waiting(store: Store) -> int:

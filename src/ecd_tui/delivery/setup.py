@@ -12,11 +12,11 @@ from ecd_tui.delivery.plan import DeliveryPlan
 from ecd_tui.delivery.sandbox import Sandbox
 from ecd_tui.delivery.transports.smtp import SmtpTransport
 from ecd_tui.delivery.transports.twilio import TwilioTransport
+from ecd_tui.domain.sending_numbers import SANDBOX_NUMBER
 
 log = logging.getLogger(__name__)
 
-# Twilio's documented test "From" number that always succeeds; the sandbox accepts it too.
-SANDBOX_SMS_FROM = "+15005550006"
+SANDBOX_SMS_FROM = SANDBOX_NUMBER
 SANDBOX_EMAIL_FROM = "ecd-tui@sandbox.invalid"
 
 

@@ -78,6 +78,10 @@ def queue_messages(
     subject: str,
     body: str,
     timing: SendTiming = SendTiming(),
+    *,
+    voice: bool = False,
+    files: Sequence = (),
+    fallback_number: str | None = None,
 ) -> QueueResult:
     """Create one scheduled message per distinct typed-in recipient that has not opted out.
 
@@ -93,7 +97,7 @@ def queue_messages(
     from ecd_tui.domain.sending import queue_targets
 
     targets = [SendTarget.typed(recipient) for recipient in recipients]
-    return queue_targets(store, actor, targets, subject, body, timing)
+    return queue_targets(store, actor, targets, subject, body, timing, voice=voice, files=files, fallback_number=fallback_number)
 
 
 def cancel_message(store: Store, actor: Actor, message_id: int) -> MessageRecord:
@@ -183,6 +187,18 @@ def to_record(message: Message) -> MessageRecord:
         cancelled_by=message.cancelled_by,
         updated_at=message.updated_at,
     )
+
+
+def planned_send_at(store: Store, timing: SendTiming) -> datetime:
+    """Return when a message queued now with ``timing`` would go out, for warnings."""
+    from ecd_tui.domain.models import AgencySettings
+
+    with store.read() as session:
+        settings = session.get(AgencySettings, 1)
+        delay = settings.review_delay_seconds if settings is not None else AgencySettings().review_delay_seconds
+    if timing.mode == "at" and timing.at is not None:
+        return to_utc(timing.at)
+    return utcnow() + timedelta(seconds=0 if timing.mode == "now" else delay)
 
 
 def is_opted_out(session: Session, address: str) -> bool:

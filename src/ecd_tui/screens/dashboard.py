@@ -8,6 +8,7 @@ reach ``on_worker_state_changed``, the one place that shows them.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from textual import work
@@ -20,15 +21,20 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, TextArea
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from ecd_tui.domain.attachments import AttachmentError
 from ecd_tui.domain.clock import agency_zone, format_local, format_time_left, utcnow
-from ecd_tui.domain.messages import CancelRefused, MessageError
+from ecd_tui.domain.held import ReleaseRefused
+from ecd_tui.domain.heartbeat import DispatcherStatus
+from ecd_tui.domain.messages import CancelRefused, MessageError, SendTiming
 from ecd_tui.domain.permissions import PermissionDenied
 from ecd_tui.domain.client_records import ClientMatch
 from ecd_tui.domain.fanout import SendTarget
 from ecd_tui.domain.recipients import InvalidRecipient
+from ecd_tui.domain.records import MessageRecord
 from ecd_tui.domain.segments import replace_smart_punctuation
-from ecd_tui.screens.confirm import ConfirmScreen
 from ecd_tui.screens.client_picker import ClientPickerScreen
+from ecd_tui.screens.confirm import ConfirmScreen
+from ecd_tui.screens.delivery_events import DispatcherChecked, FileChecked, MessageReleased, QuietHoursChecked, SendRequest
 from ecd_tui.screens.events import (
     ClientFound,
     ClientsFound,
@@ -40,6 +46,7 @@ from ecd_tui.screens.events import (
     SendPreviewed,
 )
 from ecd_tui.screens.merge_tag_picker import MergeTagPicker
+from ecd_tui.screens.quiet_hours import ANYWAY, LATER, QuietHoursScreen
 from ecd_tui.screens.message_detail import MessageDetailScreen
 from ecd_tui.screens.preview import PreviewScreen
 from ecd_tui.services import Services
@@ -87,6 +94,7 @@ class Dashboard(Screen):
         self._sending = False
         self._reload_timer: Timer | None = None
         self._last_reload_error: str | None = None
+        self._dispatcher_status: DispatcherStatus | None = None
         self._zone = ZoneInfo("UTC")  # the agency's, once the first load has read it
 
     def compose(self) -> ComposeResult:
@@ -129,20 +137,61 @@ class Dashboard(Screen):
             self.notify("The previous send is still being saved. Try again in a moment.", markup=False)
             return
         self._sending = True
-        self.preview_messages(event.targets, event.subject, event.body)
+        form = self.query_one(SendForm)
+        self.check_quiet_hours(SendRequest(event.targets, event.subject, event.body, form.voice, form.files))
+
+    def on_quiet_hours_checked(self, event: QuietHoursChecked) -> None:
+        # The quiet-hours question comes first, so that the preview shows the real send time.
+        if event.warning is None:
+            self.preview_request(event.request)
+            return
+        warning = event.warning
+
+        def preview_as_chosen(choice: str | None) -> None:
+            if choice == LATER:
+                self.preview_request(replace(event.request, timing=SendTiming(mode="at", at=warning.next_allowed)))
+            elif choice == ANYWAY:
+                self.preview_request(event.request)
+            else:
+                self._sending = False
+
+        self.app.push_screen(QuietHoursScreen(warning, self._zone), preview_as_chosen)
 
     def on_send_previewed(self, event: SendPreviewed) -> None:
+        request = event.request
+
         def after_preview(choice: str | None) -> None:
             form = self.query_one(SendForm)
             if choice == "send":
                 self._sending = True
-                self.queue_messages(event.targets, event.subject, event.body, event.preview.fingerprint)
+                self.queue_request(replace(request, fingerprint=event.preview.fingerprint))
             elif choice == "replace":
-                form.query_one("#subject", Input).value = replace_smart_punctuation(event.subject)
-                form.query_one("#body", TextArea).text = replace_smart_punctuation(event.body)
+                form.query_one("#subject", Input).value = replace_smart_punctuation(request.subject)
+                form.query_one("#body", TextArea).text = replace_smart_punctuation(request.body)
                 form.request_send()
 
         self.app.push_screen(PreviewScreen(event.preview, event.zone), after_preview)
+
+    def on_send_form_attach_requested(self, event: SendForm.AttachRequested) -> None:
+        self.check_attachment(event.typed)
+
+    def on_file_checked(self, event: FileChecked) -> None:
+        self.query_one(SendForm).add_file(event.checked, event.typed)
+
+    def on_scheduled_table_send_now_requested(self, event: ScheduledTable.SendNowRequested) -> None:
+        self._confirm_send_now(event.record)
+
+    def on_feed_table_send_again_requested(self, event: FeedTable.SendAgainRequested) -> None:
+        self._confirm_send_now(event.record)
+
+    def on_message_released(self, event: MessageReleased) -> None:
+        self.notify(f"Message {event.record.id} to {visible_controls(event.record.recipient)} goes out now.", markup=False)
+        self.load_lists()
+
+    def on_dispatcher_checked(self, event: DispatcherChecked) -> None:
+        self._dispatcher_status = event.status
+        pending = self.query_one(ScheduledTable).records
+        self.query_one("#scheduled-section", Section).set_detail(_scheduled_detail(len(pending), event.status))
 
     def on_messages_queued(self, event: MessagesQueued) -> None:
         # MessagesQueued bubbles on to the app, which arms the dispatcher.
@@ -181,13 +230,15 @@ class Dashboard(Screen):
         self._zone = event.zone
         self.query_one(ScheduledTable).show(event.pending, event.zone)
         self.query_one(FeedTable).show(event.feed, event.zone)
-        self.query_one("#scheduled-section", Section).set_detail(_row_count(event.pending))
+        self.query_one("#scheduled-section", Section).set_detail(_scheduled_detail(len(event.pending), self._dispatcher_status))
         self.query_one("#feed-section", Section).set_detail(_row_count(event.feed))
         self.query_one(AppHeader).show_agency(event.agency.name)
         self.query_one(SendForm).show_review_delay(event.agency.review_delay_seconds)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "send" and event.worker.is_finished:
+            self._sending = False
+        if event.worker.group == "quiet-hours" and event.state is WorkerState.ERROR:
             self._sending = False
         if event.state is WorkerState.ERROR:
             self.show_error(event.worker, event.worker.error)
@@ -198,6 +249,12 @@ class Dashboard(Screen):
         sentence = visible_controls(str(error))
         if isinstance(error, InvalidRecipient):
             form.show_recipient_error(sentence)
+        elif isinstance(error, AttachmentError):
+            form.show_attach_error(sentence)
+        elif isinstance(error, (ReleaseRefused, PermissionDenied)) and worker.group == "release":
+            log.info("Send now rejected for %s: %s", self.services.actor.login, error)
+            self.notify(sentence, severity="warning", markup=False, timeout=10)
+            self.load_lists()
         elif isinstance(error, (MessageError, PermissionDenied)) and worker.group == "send":
             log.info("Send rejected for %s: %s", self.services.actor.login, error)
             form.show_send_error(sentence)
@@ -213,6 +270,25 @@ class Dashboard(Screen):
                 self._last_reload_error = sentence
             log.error("Could not %s", worker.name, exc_info=error)
             self.notify(f"Could not {worker.name}: {sentence}. Details are in the log file.", severity="error", markup=False, timeout=15)
+
+    def _confirm_send_now(self, record: MessageRecord) -> None:
+        question = safe_text(f"Send the {channel_name(record.channel)} to ")
+        question.append_text(safe_text(record.recipient))
+        question.append(" now?\n")
+        question.append_text(one_line(record.body, limit=60, style="italic"))
+        if record.status == "unknown":
+            question.append(
+                "\n\nIts first send may have reached the carrier. Send it again only after checking"
+                " with the carrier that it did not arrive."
+            )
+        else:
+            question.append("\n\nIt was held because it is later than the agency's late limit.")
+
+        def send_if_confirmed(confirmed: bool | None) -> None:
+            if confirmed:
+                self.release_message(record.id)
+
+        self.app.push_screen(ConfirmScreen(question, yes_label="Yes, send it now (y)", no_label="No (n)"), send_if_confirmed)
 
     def _on_message_changed(self, _change: MessageStatusChanged) -> None:
         if self._reload_timer is None:
@@ -257,8 +333,10 @@ class Dashboard(Screen):
         agency = self.services.agency()
         pending = self.services.pending(limit=LIST_LIMIT)
         feed = self.services.feed(limit=LIST_LIMIT)
+        dispatchers = self.services.dispatcher_status()
         if not get_current_worker().is_cancelled:
             self.post_message(MessagesLoaded(pending, feed, agency, agency_zone(agency.time_zone)))
+            self.post_message(DispatcherChecked(dispatchers))
 
     @work(thread=True, group="recipient", name="add the recipient", exit_on_error=False)
     def parse_recipient(self, typed: str) -> None:
@@ -277,21 +355,48 @@ class Dashboard(Screen):
         self.post_message(RecipientParsed(typed, recipient))
 
     @work(thread=True, group="send", name="preview the message", exit_on_error=False)
-    def preview_messages(self, targets: list[SendTarget], subject: str, body: str) -> None:
+    def preview_request(self, request: SendRequest) -> None:
         self.services.require_send()
-        preview = self.services.preview(targets, subject, body)
+        preview = self.services.preview(
+            request.targets, request.subject, request.body, request.timing, voice=request.voice, files=request.files,
+        )
         if preview.problems:
             raise MessageError(" ".join(preview.problems))
-        self.post_message(SendPreviewed(preview, self.services.zone(), targets, subject, body))
+        self.post_message(SendPreviewed(preview, self.services.zone(), request))
 
     @work(thread=True, group="send", name="send the message", exit_on_error=False)
-    def queue_messages(self, targets: list[SendTarget], subject: str, body: str, fingerprint: str) -> None:
-        result = self.services.send(targets, subject, body, expected_fingerprint=fingerprint)
+    def queue_request(self, request: SendRequest) -> None:
+        result = self.services.send(
+            request.targets, request.subject, request.body, request.timing,
+            voice=request.voice, expected_fingerprint=request.fingerprint, files=request.files,
+        )
         self.post_message(MessagesQueued(result, self.services.zone()))
+
+    @work(thread=True, group="quiet-hours", name="check the quiet hours", exit_on_error=False)
+    def check_quiet_hours(self, request: SendRequest) -> None:
+        self.post_message(QuietHoursChecked(request, self.services.quiet_hours_warning(request.timing)))
+
+    @work(thread=True, group="attach", name="attach the file", exit_on_error=False)
+    def check_attachment(self, typed: str) -> None:
+        self.post_message(FileChecked(typed, self.services.check_attachment(typed)))
+
+    @work(thread=True, group="release", name="send the message now", exit_on_error=False)
+    def release_message(self, message_id: int) -> None:
+        self.post_message(MessageReleased(self.services.send_now(message_id)))
 
     @work(thread=True, group="cancel", name="cancel the message", exit_on_error=False)
     def cancel_message(self, message_id: int) -> None:
         self.post_message(MessageCancelled(self.services.cancel(message_id)))
+
+
+def _scheduled_detail(count: int, status: DispatcherStatus | None) -> str:
+    """Return the row count and the dispatcher's state, shown by symbol and words."""
+    rows = f"the first {LIST_LIMIT}" if count >= LIST_LIMIT else str(count)
+    if status is None:
+        return rows
+    if status.running:
+        return f"{rows}  \u25cf dispatcher running"
+    return f"{rows}  \u25cb no dispatcher running: messages wait"
 
 
 def _row_count(records: list) -> str:

@@ -86,10 +86,8 @@ class ClientsFound(Message):
 class SendPreviewed(Message):
     """The preview of a send was built; the clerk confirms it before anything is queued."""
 
-    def __init__(self, preview: Preview, zone: ZoneInfo, targets: list[SendTarget], subject: str, body: str) -> None:
+    def __init__(self, preview: Preview, zone: ZoneInfo, request) -> None:
         super().__init__()
         self.preview = preview
         self.zone = zone
-        self.targets = targets
-        self.subject = subject
-        self.body = body
+        self.request = request  # screens.delivery_events.SendRequest

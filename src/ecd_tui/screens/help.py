@@ -22,7 +22,9 @@ from ecd_tui.screens.preview import PreviewScreen
 from ecd_tui.screens.record_form import RecordForm
 from ecd_tui.widgets.composer import MessageComposer
 from ecd_tui.widgets.merge_tag_help import merge_tag_help
-from ecd_tui.widgets.message_tables import ScheduledTable
+from ecd_tui.screens.quiet_hours import QuietHoursScreen
+from ecd_tui.widgets.attachment_list import AttachmentList
+from ecd_tui.widgets.message_tables import FeedTable, ScheduledTable
 from ecd_tui.widgets.recipient_list import RecipientList
 from ecd_tui.widgets.safe_text import safe_text
 
@@ -30,6 +32,8 @@ from ecd_tui.widgets.safe_text import safe_text
 BUILT_IN_KEYS = [
     ("Tab / shift+Tab", "Next / previous field or list"),
     ("Enter", "In To: add the recipient. In Subject: go to Message. On a button: press it"),
+    ("Enter (in Files)", "Attach the file at the typed path"),
+    ("Space", "Tick or clear the call choice"),
     ("Up / Down / PgUp / PgDn", "Move in a list or table"),
     ("Left / Right", "Scroll a table sideways"),
     ("ctrl+q", "Quit, from anywhere"),
@@ -98,7 +102,10 @@ class HelpScreen(ModalScreen[None]):
             ("Everywhere", _bindings(app_bindings)),
             ("Dashboard", _bindings(Dashboard.BINDINGS)),
             ("Recipient list", _bindings(RecipientList.BINDINGS)),
+            ("File list", _bindings(AttachmentList.BINDINGS)),
             ("Scheduled Messages", _bindings(ScheduledTable.BINDINGS)),
+            ("Sent and Received Messages", _bindings(FeedTable.BINDINGS)),
+            ("Quiet hours question", _bindings(QuietHoursScreen.BINDINGS)),
             ("Confirmation", _bindings(ConfirmScreen.BINDINGS)),
             ("Clients", _bindings(ClientsScreen.BINDINGS)),
             ("Client Profile", _bindings(ClientProfileScreen.BINDINGS)),

@@ -93,10 +93,18 @@ class ScheduledTable(_MessageTable):
 
     BINDINGS = [
         Binding("c", "cancel_message", "Cancel message"),
+        Binding("s", "send_now", "Send held message now"),
     ]
 
     class CancelRequested(Message):
         """The clerk asked to cancel the message under the cursor."""
+
+        def __init__(self, record: MessageRecord) -> None:
+            super().__init__()
+            self.record = record
+
+    class SendNowRequested(Message):
+        """The clerk asked to send the held message under the cursor now."""
 
         def __init__(self, record: MessageRecord) -> None:
             super().__init__()
@@ -133,9 +141,34 @@ class ScheduledTable(_MessageTable):
             return
         self.post_message(self.CancelRequested(record))
 
+    def action_send_now(self) -> None:
+        record = self.selected_record()
+        if record is None or record.status != "held":
+            self.notify("Only a held message can be sent now: select one marked ! held.", markup=False)
+            return
+        self.post_message(self.SendNowRequested(record))
+
 
 class FeedTable(_MessageTable):
     """Messages sent, failed, cancelled or received, newest first."""
+
+    BINDINGS = [
+        Binding("s", "send_again", "Send unknown message again"),
+    ]
+
+    class SendAgainRequested(Message):
+        """The clerk asked to send the message with an unknown outcome under the cursor again."""
+
+        def __init__(self, record: MessageRecord) -> None:
+            super().__init__()
+            self.record = record
+
+    def action_send_again(self) -> None:
+        record = self.selected_record()
+        if record is None or record.status != "unknown":
+            self.notify("Only a message marked ? unknown can be sent again.", markup=False)
+            return
+        self.post_message(self.SendAgainRequested(record))
 
     def on_mount(self) -> None:
         self.add_column("Status", key="status", width=13)

@@ -1,4 +1,4 @@
-"""The Send a Message form: recipients, Subject, Message and Send.
+"""The Send a Message form: recipients, Subject, Message, Files, a call option and Send.
 
 The form keeps what the clerk typed and posts requests. The screen that contains it
 runs the services in workers and calls back ``add_recipient``, ``show_recipient_error``,
@@ -14,13 +14,17 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Input, Label, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Label, Static, TextArea
 
 from ecd_tui.domain.client_records import ClientMatch
 from ecd_tui.domain.fanout import SendTarget
 from ecd_tui.domain.preview import check_draft
 from ecd_tui.domain.recipients import Recipient
 from ecd_tui.widgets.composer import TagSuggester, open_tag_length, tag_hint
+from ecd_tui.domain.attachments import MAX_ATTACHMENTS, CheckedFile
+from ecd_tui.domain.recipients import Recipient
+from ecd_tui.widgets.attachment_list import AttachmentList
+from ecd_tui.widgets.marked_checkbox import MarkedCheckbox
 from ecd_tui.widgets.labelled import Field
 from ecd_tui.widgets.recipient_list import RecipientList
 from ecd_tui.widgets.safe_text import safe_text
@@ -31,6 +35,13 @@ class SendForm(Vertical):
 
     class AddRequested(Message):
         """The clerk asked to add the typed text as a recipient."""
+
+        def __init__(self, typed: str) -> None:
+            super().__init__()
+            self.typed = typed
+
+    class AttachRequested(Message):
+        """The clerk asked to attach the file at the typed path."""
 
         def __init__(self, typed: str) -> None:
             super().__init__()
@@ -60,6 +71,15 @@ class SendForm(Vertical):
         yield Field("Subject", Input(id="subject", compact=True, suggester=TagSuggester()))
         yield Field("Message", TextArea(id="body", soft_wrap=True, show_line_numbers=False))
         yield Static("", id="tag-hint", markup=False)
+        yield Field("Files", Horizontal(
+            Input(placeholder="Path of a file to attach, then Enter (up to 5)", id="attach-input", compact=True),
+            Button("Attach", id="attach-file", compact=True),
+            id="attach-row",
+        ))
+        with Vertical(id="files-box"):
+            yield AttachmentList(id="files")
+        yield Static("", id="attach-error", classes="form-error", markup=False)
+        yield Field("", MarkedCheckbox("Call phone numbers instead of texting (voice)", id="voice", compact=True))
         yield Field("", Horizontal(
             Button("Send", id="send", compact=True),
             Label("ctrl+s or F2: send after the review delay", id="send-hint", markup=False),
@@ -70,6 +90,7 @@ class SendForm(Vertical):
     def on_mount(self) -> None:
         self.query_one(RecipientList).display = False
         self.query_one("#tag-hint", Static).display = False
+        self.query_one(AttachmentList).display = False
 
     # Event handlers
 
@@ -80,6 +101,9 @@ class SendForm(Vertical):
         elif event.input.id == "subject":
             event.stop()
             self.query_one("#body", TextArea).focus()
+        elif event.input.id == "attach-input":
+            event.stop()
+            self.request_attach()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -87,6 +111,8 @@ class SendForm(Vertical):
             self.request_add()
         elif event.button.id == "send":
             self.request_send()
+        elif event.button.id == "attach-file":
+            self.request_attach()
 
     # Requests
 
@@ -97,11 +123,24 @@ class SendForm(Vertical):
         else:
             self.show_recipient_error("Type a phone number or an email address first.")
 
+    def request_attach(self) -> None:
+        typed = self.query_one("#attach-input", Input).value
+        if not typed.strip():
+            self.show_attach_error("Type the path of a file to attach first.")
+        elif len(self.files) >= MAX_ATTACHMENTS:
+            self.show_attach_error(f"A message can carry at most {MAX_ATTACHMENTS} files: remove one (x in the file list) first.")
+        else:
+            self.post_message(self.AttachRequested(typed))
+
     def request_send(self) -> None:
         """Post SendRequested, unless the recipient field still contains text not yet added."""
         pending = self.query_one("#recipient-input", Input).value.strip()
         if pending:
             self.show_send_error(f"{pending!r} is typed but not added: press Enter in the To field to add it, or clear it.")
+            return
+        typed_file = self.query_one("#attach-input", Input).value.strip()
+        if typed_file:
+            self.show_send_error(f"{typed_file!r} is typed but not attached: press Enter in the Files field to attach it, or clear it.")
             return
         self.show_send_error("")
         self.post_message(self.SendRequested(
@@ -116,6 +155,29 @@ class SendForm(Vertical):
     @property
     def recipients(self) -> list[Recipient]:
         return self.query_one(RecipientList).recipients
+
+    @property
+    def files(self) -> list[CheckedFile]:
+        return self.query_one(AttachmentList).files
+
+    @property
+    def voice(self) -> bool:
+        """True when the clerk chose a call for phone numbers."""
+        return self.query_one("#voice", Checkbox).value
+
+    def add_file(self, checked: CheckedFile, typed: str) -> None:
+        """List ``checked`` and clear the field, if it still contains the path that was checked."""
+        field = self.query_one("#attach-input", Input)
+        if len(self.files) >= MAX_ATTACHMENTS:
+            self.show_attach_error(f"A message can carry at most {MAX_ATTACHMENTS} files: remove one first.")
+            return
+        added = self.query_one(AttachmentList).add_file(checked)
+        if field.value == typed:
+            field.value = ""
+        self.show_attach_error("" if added else f"{checked.filename} is attached already.")
+
+    def show_attach_error(self, sentence: str) -> None:
+        self._show(self.query_one("#attach-error", Static), sentence)
 
     def add_recipient(self, recipient: Recipient, typed: str) -> None:
         """List ``recipient`` and clear the field, if it still contains the text that was parsed."""
@@ -189,6 +251,10 @@ class SendForm(Vertical):
         self.query_one("#recipient-input", Input).value = ""
         self.query_one("#subject", Input).value = ""
         self.query_one("#body", TextArea).clear()
+        self.query_one(AttachmentList).clear_files()
+        self.query_one("#attach-input", Input).value = ""
+        self.query_one("#voice", Checkbox).value = False
+        self.show_attach_error("")
         self.show_recipient_error("")
         self.show_send_error("")
         self.focus_recipient_field()

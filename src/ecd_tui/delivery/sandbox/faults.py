@@ -1,4 +1,6 @@
-"""Faults the sandbox's Twilio API can inject, one per request, to exercise error handling.
+"""Faults the sandbox's Twilio API can inject, one per create request, to exercise error handling.
+
+Only requests that create a text or a call (POST) take a fault; lookups and lists pass.
 
 A fault is written as a short string so a test or a trainer can queue it by hand:
 

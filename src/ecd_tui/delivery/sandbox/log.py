@@ -22,15 +22,18 @@ from .text_store import TextStore
 def read_sandbox_log(directory: Path) -> list[dict[str, Any]]:
     """Return every text and email the sandbox in ``directory`` accepted, oldest first.
 
-    Each entry has the keys ``kind`` ("sms" or "email"), ``carrier_id`` (the Twilio SID
-    or the Message-ID header), ``to``, ``from``, ``subject`` (None for texts), ``body``,
-    ``received_at`` (ISO 8601 in UTC) and ``status``. A text's status is the one it has
-    now; an email's is "delivered", since it is in the Maildir. Texts that the Twilio API
-    rejected (test numbers, bad requests) were never stored and are not listed.
+    Each entry has the keys ``kind`` ("sms", "mms", "voice", "email", or "reply" for a
+    text a trainer injected as coming from a client), ``carrier_id`` (the Twilio SID or
+    the Message-ID header), ``to``, ``from``, ``subject`` (None except for email),
+    ``body`` (a call's TwiML), ``received_at`` (ISO 8601 in UTC) and ``status``. A text's
+    or call's status is the one it has now; an email's is "delivered", since it is in the
+    Maildir. Texts carry ``media_urls`` and emails ``attachments`` (file names). Requests
+    that the Twilio API rejected (test numbers, bad requests) were never stored and are
+    not listed.
 
     A missing directory, database or Maildir counts as empty.
     """
-    entries = _read_texts(directory) + _read_emails(directory)
+    entries = _read_texts(directory) + _read_calls(directory) + _read_emails(directory)
     entries.sort(key=lambda entry: entry["received_at"])
     return entries
 
@@ -43,7 +46,7 @@ def _read_texts(directory: Path) -> list[dict[str, Any]]:
     now = time.time()
     return [
         {
-            "kind": "sms",
+            "kind": _text_kind(text),
             "carrier_id": text.sid,
             "to": text.to,
             "from": text.from_,
@@ -52,8 +55,36 @@ def _read_texts(directory: Path) -> list[dict[str, Any]]:
             "received_at": _iso_utc(text.created_at),
             "status": text.status_at(now),
             "num_segments": text.num_segments,
+            "media_urls": list(text.media_urls),
         }
         for text in store.read_all()
+    ]
+
+
+def _text_kind(text) -> str:
+    if text.direction == "inbound":
+        return "reply"
+    return "mms" if text.media_urls else "sms"
+
+
+def _read_calls(directory: Path) -> list[dict[str, Any]]:
+    store = TextStore(directory)
+    if not store.exists():
+        return []
+
+    now = time.time()
+    return [
+        {
+            "kind": "voice",
+            "carrier_id": call.sid,
+            "to": call.to,
+            "from": call.from_,
+            "subject": None,
+            "body": call.twiml,
+            "received_at": _iso_utc(call.created_at),
+            "status": call.status_at(now),
+        }
+        for call in store.read_all_calls()
     ]
 
 
@@ -84,6 +115,7 @@ def _read_emails(directory: Path) -> list[dict[str, Any]]:
                 "body": _plain_text(message),
                 "received_at": received_at,
                 "status": "delivered",
+                "attachments": [part.get_filename() for part in message.iter_attachments()],
             }
         )
     return entries

@@ -42,7 +42,7 @@ class Sandbox:
         auth_token: the Twilio auth token the API accepts.
         smtp_username: the only user name the SMTP server accepts. Logging in is optional.
         smtp_password: the password for ``smtp_username``.
-        twilio_faults: fault strings the Twilio API applies, one per request, oldest first
+        twilio_faults: fault strings the Twilio API applies, one per create request, oldest first
             (see ``ecd_tui.delivery.sandbox.faults``). ``add_twilio_fault`` checks them.
     """
 

@@ -19,13 +19,33 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class AttachmentFile:
+    """A file copied into the data dir when its message was queued."""
+
+    path: str  # absolute path of the copy
+    filename: str  # the name the clerk attached it under
+    content_type: str
+
+
+@dataclass(frozen=True)
 class OutgoingText:
-    """One SMS to hand to the carrier."""
+    """One SMS, or an MMS when it has media URLs, to hand to the carrier."""
 
     message_id: int
     to: str  # E.164
     from_: str  # E.164 agency number
     body: str
+    media_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OutgoingCall:
+    """One voice call whose TwiML speaks the message."""
+
+    message_id: int
+    to: str  # E.164
+    from_: str  # E.164 agency number
+    twiml: str
 
 
 @dataclass(frozen=True)
@@ -37,13 +57,14 @@ class OutgoingEmail:
     from_: str
     subject: str
     body: str
+    attachments: tuple[AttachmentFile, ...] = ()
 
 
 @dataclass(frozen=True)
 class SendResult:
     """The carrier's acceptance: its id for the message and the status it reported."""
 
-    carrier_id: str  # Twilio message SID, or the email's Message-ID header
+    carrier_id: str  # Twilio message or call SID, or the email's Message-ID header
     carrier_status: str  # e.g. "queued" from Twilio, "accepted" from SMTP
 
 

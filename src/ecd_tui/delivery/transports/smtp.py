@@ -8,12 +8,14 @@ is unknown. The password never appears in an exception or a log line.
 
 from __future__ import annotations
 
+import asyncio
 import email.policy
 import logging
 import ssl
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
 
 import aiosmtplib
 
@@ -29,6 +31,36 @@ from .base import (
 logger = logging.getLogger(__name__)
 
 TLS_MODES = ("implicit", "starttls", "none")
+
+# Plain meanings of the SMTP reply codes a clerk is likely to meet (RFC 5321, section 4.2.3,
+# and RFC 4954 for 530 and 535). The reply text the server sent is shown beside them.
+SMTP_REPLY_MEANINGS: dict[int, str] = {
+    421: "The mail server is not available right now.",
+    450: "The mailbox is busy or temporarily unavailable.",
+    451: "The mail server had a local error.",
+    452: "The mail server is out of storage for now.",
+    454: "The mail server cannot log in or start TLS right now.",
+    500: "The mail server did not understand a command.",
+    501: "The mail server rejected an address or parameter as badly formed.",
+    503: "The mail server expected the commands in another order.",
+    530: "The mail server requires a login before sending.",
+    535: "The mail server rejected the user name or password.",
+    541: "The recipient's mail server rejected the message as spam.",
+    550: "The mailbox does not exist, or the server refuses mail for it.",
+    551: "The recipient is not on this mail server.",
+    552: "The message is larger than the mail server or the mailbox accepts.",
+    553: "The mail server does not accept this mailbox name.",
+    554: "The mail server refused the message; it may have judged it spam.",
+}
+
+
+def smtp_reply_meaning(code: int) -> str:
+    """Return a plain sentence for an SMTP reply code, falling back to its class."""
+    if code in SMTP_REPLY_MEANINGS:
+        return SMTP_REPLY_MEANINGS[code]
+    if 400 <= code <= 499:
+        return "The mail server refused for now; it may accept later."
+    return "The mail server refused for good."
 
 
 class SmtpTransport:
@@ -97,7 +129,7 @@ class SmtpTransport:
         """
         sender = _address(outgoing.from_, "sender")
         recipient = _address(outgoing.to, "recipient")
-        message = build_message(outgoing)
+        message = await asyncio.to_thread(build_message, outgoing)
         international = not (sender.isascii() and recipient.isascii())
 
         client = aiosmtplib.SMTP(
@@ -155,10 +187,11 @@ class SmtpTransport:
         if isinstance(exc, aiosmtplib.SMTPResponseException):
             code = str(exc.code)
             reply = f"{exc.code} {exc.message}".strip()
+            meaning = smtp_reply_meaning(exc.code)
             if 400 <= exc.code <= 499:
                 return TransientError(
                     f"The mail server at {server} temporarily rejected the {_what(exc)}"
-                    f" ({reply}). Nothing was sent; retrying later may work.",
+                    f" ({reply}). {meaning} Nothing was sent; retrying later may work.",
                     code,
                 )
             if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
@@ -176,7 +209,7 @@ class SmtpTransport:
                 )
             else:
                 reason = f"The mail server at {server} rejected the {_what(exc)} ({reply})."
-            return PermanentError(reason, code)
+            return PermanentError(f"{reason} {meaning}", code)
 
         if _is_certificate_error(exc):
             return PermanentError(
@@ -218,7 +251,14 @@ class SmtpTransport:
 
 
 def build_message(outgoing: OutgoingEmail) -> EmailMessage:
-    """Build the plain-text email with a new Message-ID in the sender's domain, and a Date."""
+    """Build the plain-text email with a new Message-ID in the sender's domain, and a Date.
+
+    Each attachment becomes a MIME part read from its copy in the data dir, so this blocks
+    on disk.
+
+    Raises:
+        PermanentError: an attachment's copy is missing or unreadable.
+    """
     sender = _address(outgoing.from_, "sender")
     message = EmailMessage()
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
@@ -232,6 +272,20 @@ def build_message(outgoing: OutgoingEmail) -> EmailMessage:
         message.set_content(outgoing.body)
     else:
         message.set_content(outgoing.body, cte="quoted-printable")
+
+    for attachment in outgoing.attachments:
+        try:
+            content = Path(attachment.path).read_bytes()
+        except OSError as error:
+            raise PermanentError(
+                f"The attachment {attachment.filename!r} cannot be read from {attachment.path}:"
+                f" {error.strerror}. Cancel the message and send it again with the file."
+            ) from error
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(
+            content, maintype=maintype or "application", subtype=subtype or "octet-stream",
+            filename=attachment.filename,
+        )
     return message
 
 

@@ -1,4 +1,4 @@
-"""Send texts through Twilio with the official ``twilio`` package's asyncio client.
+"""Send texts and calls through Twilio with the official ``twilio`` package's asyncio client.
 
 A failed call is raised as ``TransientError``, ``PermanentError`` or
 ``UnknownOutcomeError`` (see ``base.py``). The auth token never appears in an exception,
@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,7 +20,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from .base import OutgoingText, PermanentError, SendResult, TransientError, UnknownOutcomeError
+from .base import OutgoingCall, OutgoingText, PermanentError, SendResult, TransientError, UnknownOutcomeError
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,26 @@ TWILIO_ERROR_REASONS: dict[str, str] = {
     "30006": "The number cannot receive texts (it may be a landline). Try a voice call.",
     "30007": "The carrier filtered the message as spam.",
     "30008": "The carrier could not deliver the message and gave no reason.",
+    "30034": "Carriers blocked the text because the agency's number is not registered for"
+    " A2P 10DLC messaging. An administrator must finish the registration with Twilio.",
+    "21205": "The call had nothing to say: its TwiML is missing.",
+    "21214": "Twilio cannot reach this number by phone.",
+    "21215": "Calling this region is not enabled on the agency's Twilio account.",
+    "21216": "Calls to this number are blocked on the agency's Twilio account.",
+    "21217": "The phone number is not valid for a call. Check the number and its country code.",
+    "21620": "Twilio could not use an attachment's media URL. An administrator must check"
+    " the media URL base in the agency settings.",
+    "30019": "An attachment is larger than the carrier accepts for a picture message.",
+}
+
+# How Twilio's call statuses map onto the message lifecycle, with a reason for the ones that
+# end without the message being heard. "completed" means the call was answered.
+CALL_STATUS_OUTCOMES: dict[str, tuple[str, str | None]] = {
+    "completed": ("delivered", None),
+    "busy": ("undelivered", "The line was busy; the call was not answered."),
+    "no-answer": ("undelivered", "No one answered the call."),
+    "failed": ("failed", "The call could not be placed."),
+    "canceled": ("failed", "The call was cancelled before it was answered."),
 }
 
 _TIMED_OUT_REASON = (
@@ -134,7 +155,7 @@ def basic_authorization(username: str, password: str) -> str:
 
 
 class TwilioTransport:
-    """A sender of texts through one Twilio account, which can also look messages up.
+    """A sender of texts and calls through one Twilio account, which can also look them up.
 
     The HTTP session is opened by ``start`` or by the first call, inside the running loop,
     and closed by ``aclose``.
@@ -206,9 +227,10 @@ class TwilioTransport:
             UnknownOutcomeError: the request went out but no response came back.
         """
         client = self._ensure_client()
+        extra: dict[str, Any] = {"media_url": list(text.media_urls)} if text.media_urls else {}
         try:
             message = await client.messages.create_async(
-                to=text.to, from_=text.from_, body=text.body
+                to=text.to, from_=text.from_, body=text.body, **extra
             )
         except TwilioException as exc:
             raise _classify_twilio_exception(exc, request_sent=True) from exc
@@ -224,6 +246,113 @@ class TwilioTransport:
 
         logger.debug("Twilio accepted message %s as %s", text.message_id, message.sid)
         return SendResult(carrier_id=message.sid, carrier_status=message.status or "queued")
+
+    async def send_call(self, call: OutgoingCall) -> SendResult:
+        """Place one call whose inline TwiML speaks the message; return its SID and status.
+
+        Raises:
+            TransientError, PermanentError, UnknownOutcomeError: as ``send_text`` does.
+        """
+        client = self._ensure_client()
+        try:
+            created = await client.calls.create_async(to=call.to, from_=call.from_, twiml=call.twiml)
+        except TwilioException as exc:
+            raise _classify_twilio_exception(exc, request_sent=True) from exc
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            raise _not_reached(self._target(), exc) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise _unknown_outcome(exc) from exc
+        except json.JSONDecodeError as exc:
+            raise UnknownOutcomeError(_UNREADABLE_REASON) from exc
+
+        logger.debug("Twilio accepted call for message %s as %s", call.message_id, created.sid)
+        return SendResult(carrier_id=created.sid, carrier_status=created.status or "queued")
+
+    async def fetch_call(self, sid: str) -> dict[str, Any]:
+        """Look a call up by SID and return ``sid``, ``status``, ``to``, ``from`` and ``duration``.
+
+        Raises:
+            TransientError, PermanentError: as ``fetch_message`` does.
+        """
+        client = self._ensure_client()
+        try:
+            call = await client.calls(sid).fetch_async()
+        except TwilioException as exc:
+            raise _classify_twilio_exception(exc, request_sent=False) from exc
+        except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as exc:
+            raise TransientError(
+                f"Could not look up call {sid} at {self._target()}: {_describe(exc)}."
+                " The lookup can be repeated."
+            ) from exc
+        return {
+            "sid": call.sid,
+            "status": call.status,
+            "to": call.to,
+            "from": call._from,  # CallInstance names it _from (twilio 9.13), MessageInstance from_
+            "duration": int(call.duration) if call.duration else None,
+        }
+
+    async def list_inbound(self, to: str, since: datetime, *, limit: int = 500) -> list[dict[str, Any]]:
+        """Return texts received on the agency number ``to`` since ``since``, oldest first.
+
+        Each dict has ``sid``, ``from``, ``to``, ``body``, ``num_media`` and ``date_sent``.
+        Twilio's list also contains texts the agency sent to ``to``, which are left out.
+
+        Raises:
+            TransientError, PermanentError: as ``fetch_message`` does.
+        """
+        client = self._ensure_client()
+        try:
+            messages = await client.messages.list_async(to=to, date_sent_after=since, limit=limit, page_size=min(limit, 100))
+        except TwilioException as exc:
+            raise _classify_twilio_exception(exc, request_sent=False) from exc
+        except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as exc:
+            raise TransientError(
+                f"Could not list the replies to {to} at {self._target()}: {_describe(exc)}."
+                " The poll is repeated."
+            ) from exc
+        received = [
+            {
+                "sid": message.sid,
+                "from": message.from_,
+                "to": message.to,
+                "body": message.body or "",
+                "num_media": int(message.num_media or 0),
+                "date_sent": message.date_sent or message.date_created,
+            }
+            for message in messages
+            if message.direction == "inbound"
+        ]
+        received.sort(key=lambda item: (item["date_sent"] is None, item["date_sent"]))
+        return received
+
+    async def find_texts(self, to: str, body: str, since: datetime) -> list[dict[str, Any]]:
+        """Look for texts with this body sent to ``to`` since ``since``; return their sid and status.
+
+        This settles a text whose send ended with an unknown outcome: if Twilio has it, it
+        was sent. Only the 50 newest texts to ``to`` are searched.
+
+        Raises:
+            TransientError, PermanentError: as ``fetch_message`` does.
+        """
+        client = self._ensure_client()
+        try:
+            messages = await client.messages.list_async(to=to, limit=50, page_size=50)
+        except TwilioException as exc:
+            raise _classify_twilio_exception(exc, request_sent=False) from exc
+        except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as exc:
+            raise TransientError(
+                f"Could not list the texts to {to} at {self._target()}: {_describe(exc)}."
+                " The lookup can be repeated."
+            ) from exc
+        return [
+            {"sid": message.sid, "status": message.status}
+            for message in messages
+            if message.direction != "inbound"
+            and message.body == body
+            and message.date_created is not None
+            and message.date_created >= since
+        ]
 
     async def fetch_message(self, sid: str) -> dict[str, Any]:
         """Look a message up by SID and return its current state.
