@@ -340,12 +340,12 @@ async def _dispatch(services, config: Config, demo: bool, *, until_idle: bool, t
     from ecd_tui.delivery.plan import plan_delivery
     from ecd_tui.delivery.setup import DeliveryUnavailable, start_delivery
 
-    stop = _stop_on_signal()
     plan = await asyncio.to_thread(plan_delivery, config, services.delivery_mode().mode, force_sandbox=demo)
     try:
         delivery = await start_delivery(config, force_sandbox=demo, plan=plan)
     except DeliveryUnavailable as error:
         raise CommandError(str(error)) from None
+    stop = _stop_on_signal()
     dispatcher = Dispatcher(services.store, delivery.text_transport, delivery.email_transport, fallback_senders=delivery.senders)
     print(f"ecd-tui dispatcher: delivery is {delivery.mode}" + (" (nothing leaves this machine)" if delivery.sandbox else ""), file=sys.stderr)
     try:

@@ -10,6 +10,7 @@ import stat
 import pytest
 from sqlmodel import select
 
+from ecd_tui.domain.sending_numbers import SANDBOX_NUMBER
 from ecd_tui import cli
 from ecd_tui.delivery import outbox
 from ecd_tui.domain.backup import BackupError, backup_database, restore_database
@@ -37,7 +38,7 @@ def test_group_shared_database_modes(tmp_path):
     group = shared_group()
     database = tmp_path / "shared" / "ecd-tui.sqlite3"
     store = open_store(database, group=group)
-    Services.open(store, "admin1").queue([PHONE], "s", "b")
+    Services.open(store, "admin1", fallback_number=SANDBOX_NUMBER).queue([PHONE], "s", "b")
 
     gid = grp.getgrnam(group).gr_gid
     folder = database.parent.stat()
@@ -58,7 +59,7 @@ def test_unknown_group_is_refused(tmp_path):
 def test_backup_while_in_use_and_restore(tmp_path):
     database = tmp_path / "agency.sqlite3"
     store = open_store(database)
-    services = Services.open(store, "admin1")
+    services = Services.open(store, "admin1", fallback_number=SANDBOX_NUMBER)
     first = services.queue([PHONE], "s", "kept").messages[0]
     copy = tmp_path / "backups" / "monday.sqlite3"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from ecd_tui.domain.sending_numbers import SANDBOX_NUMBER
 from ecd_tui import cli
 from ecd_tui.domain.access import AccessDenied
 from ecd_tui.domain.messages import SendTiming
@@ -67,7 +68,7 @@ def act(services: Services, action: str, others_message: int) -> None:
 def test_role_against_action_in_services(services, store, role, action):
     if role != "administrator":
         services.add_user("person", role)
-        person = Services.open(store, "person")
+        person = Services.open(store, "person", fallback_number=SANDBOX_NUMBER)
     else:
         person = services
     owner = person if action == "cancel own" and role != "viewer" else services
