@@ -1,6 +1,6 @@
 """One object that the screens and the command line call for everything they do.
 
-It holds the store and the acting user, and takes and returns plain values. Every method
+It keeps the store and the acting user, and takes and returns plain values. Every method
 blocks on SQLite: screens call it from a thread worker, never on the event loop.
 """
 

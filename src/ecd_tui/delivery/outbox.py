@@ -52,7 +52,7 @@ class ClaimedMessage:
 
 @dataclass(frozen=True)
 class Throttle:
-    """What the rate limits need to know about a due message before it is claimed."""
+    """The facts about a due message that the rate limits read before it is claimed."""
 
     channel: str
     sender: str | None  # the agency number a phone message will go from
@@ -63,7 +63,7 @@ class Throttle:
 
 @dataclass(frozen=True)
 class ClaimOutcome:
-    """What a claim did: ``claimed`` is set only when this dispatcher must send."""
+    """The result of a claim: ``claimed`` is set only when this dispatcher must send."""
 
     claimed: ClaimedMessage | None
     status: str | None  # the row's status afterwards, None when the row is missing

@@ -33,7 +33,7 @@ PENDING_STATUSES = ("scheduled", "sending", "held")
 
 
 class MessageError(ValueError):
-    """A message that cannot be queued as written; the text says what to change."""
+    """A message that cannot be queued as written; the text names what to change."""
 
 
 class CancelRefused(Exception):

@@ -16,7 +16,7 @@ from ecd_tui.widgets.labelled import Field
 
 @dataclass(frozen=True)
 class PhoneForm:
-    """What the dialog returns: the typed number (for a new one), label and capabilities."""
+    """The dialog's result: the typed number (for a new one), label and capabilities."""
 
     number: str
     label: str

@@ -23,7 +23,7 @@ ROLE_HELP = {
 
 @dataclass(frozen=True)
 class UserForm:
-    """What the dialog returns: login, display name and role."""
+    """The dialog's result: login, display name and role."""
 
     login: str
     display_name: str

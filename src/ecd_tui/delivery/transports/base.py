@@ -1,4 +1,4 @@
-"""What a transport takes and returns, and how it reports a failure.
+"""The values a transport takes and returns, and the errors it raises on failure.
 
 A transport makes one carrier call for one message. It never touches the database: the
 dispatcher records the outcome. Each failure is raised as one of three kinds, because the
